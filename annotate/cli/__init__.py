@@ -1,0 +1,49 @@
+"""The ``annotate`` command line: a thin layer over the library.
+
+Each subcommand lives in its own module here and exposes ``register(subparsers)``; the
+handler it sets with ``set_defaults(handler=...)`` takes the parsed arguments and returns an
+exit code. Only this package prints and picks exit codes; errors from the library arrive as
+:class:`annotate.errors.AnnotateError` and become one line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from annotate import __version__
+from annotate.errors import AnnotateError
+
+COMMANDS = ("schema", "corpus", "server", "push", "pull", "export", "validate", "report")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="annotate",
+        description="Turn news articles into a versioned, validated Hugging Face dataset "
+        "of entities, claims and stance, annotated in Label Studio.",
+    )
+    parser.add_argument("--version", action="version", version=f"annotate {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMANDS:
+        importlib.import_module(f"annotate.cli.{name}").register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except AnnotateError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("error: interrupted; nothing was left half-written", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,63 @@
+"""The one exception tree of annotate.
+
+    AnnotateError                 base: every error the library raises on purpose
+    ├── CorpusError               a corpus file or folder that cannot be loaded
+    ├── SchemaError               an invalid schema file
+    ├── ConnectionProblem         Label Studio unreachable, wrong key, tokens disabled
+    ├── ServerError               the embedded server cannot be started or stopped
+    ├── ProjectError              a project that is missing, ambiguous or cannot be updated safely
+    ├── AnnotationError           annotations that cannot be converted (lists every problem)
+    ├── ExportError               a version folder that cannot be written
+    └── ValidationFailed          an export that breaks its rules (lists every problem)
+
+Library code raises; only the command line prints and picks exit codes. Every message says
+what is wrong, where (file, document id, region id) and what to do.
+"""
+
+from __future__ import annotations
+
+
+class AnnotateError(Exception):
+    """Base class of every error annotate raises on purpose."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.problems: list[str] = list(problems or [])
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class CorpusError(AnnotateError):
+    """A corpus file or folder that cannot be loaded."""
+
+
+class SchemaError(AnnotateError):
+    """An invalid schema file."""
+
+
+class ConnectionProblem(AnnotateError):
+    """Label Studio could not be reached or refused the key."""
+
+
+class ServerError(AnnotateError):
+    """The embedded Label Studio server cannot be started, checked or stopped."""
+
+
+class ProjectError(AnnotateError):
+    """A project that is missing, ambiguous, or cannot be changed safely."""
+
+
+class AnnotationError(AnnotateError):
+    """Annotations that break the schema; ``problems`` lists each one."""
+
+
+class ExportError(AnnotateError):
+    """A dataset version that cannot be written."""
+
+
+class ValidationFailed(AnnotateError):
+    """An export that breaks its rules; ``problems`` lists each one."""
