@@ -76,3 +76,15 @@ class DocumentRecord:
     def usable_annotations(self) -> tuple[Annotation, ...]:
         """Completed annotations: cancelled (skipped) ones are left out."""
         return tuple(a for a in self.annotations if not a.cancelled)
+
+
+@dataclass(frozen=True)
+class GoldDocument:
+    """The one merged annotation of a document that the ``documents`` config publishes."""
+
+    id: str
+    entities: tuple[Span, ...]
+    claims: tuple[Claim, ...]
+    stance: str | None
+    annotators: tuple[str, ...]
+    policy: str  # "ground_truth", "single" or "majority": which rule produced this record

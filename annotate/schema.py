@@ -53,6 +53,8 @@ class EntityLabel:
     examples: tuple[str, ...] = ()
     color: str = ""
     hotkey: str = ""
+    patterns: tuple[str, ...] = ()  # regular expressions for the pre-annotator
+    gazetteer: tuple[str, ...] = ()  # exact strings for the pre-annotator (besides the examples)
 
 
 @dataclass(frozen=True)
@@ -186,6 +188,8 @@ def parse_schema(raw: Any, *, origin: str = "<schema>", path: Path | None = None
             examples=reader.strings(entry, "examples", where),
             color=reader.optional_string(entry, "color", where) or PALETTE[index % len(PALETTE)],
             hotkey=str(index + 1) if index < 9 else "",
+            patterns=reader.patterns(entry, where),
+            gazetteer=reader.strings(entry, "gazetteer", where),
         ))
     entity_labels = [e.label for e in entities]
     reader.unique(entity_labels, "entities", "label")
@@ -293,6 +297,15 @@ class _Reader:
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             self.fail(self._join(where, key), "must be a list of non-empty strings")
         return tuple(value)
+
+    def patterns(self, mapping: dict[str, Any], where: str) -> tuple[str, ...]:
+        patterns = self.strings(mapping, "patterns", where)
+        for index, pattern in enumerate(patterns):
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                self.fail(f"{where}.patterns[{index}]", f"is not a valid regular expression ({error})")
+        return patterns
 
     def boolean(self, mapping: dict[str, Any], key: str, where: str, *, default: bool) -> bool:
         value = mapping.get(key, default)

@@ -1,0 +1,10 @@
+"""Placeholder until the `report` command lands; replaced by its real module."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("report", help="(not built yet)")
+    parser.set_defaults(handler=lambda args: 2)
