@@ -1,0 +1,17 @@
+# The two commands a newcomer needs (see README.md); everything else is the `annotate` CLI.
+.PHONY: start test stop
+
+# Main job: set up, start a local Label Studio, push the seed articles, print where to annotate.
+start:
+	@scripts/setup.sh
+	@.venv/bin/annotate server start
+	@.venv/bin/annotate push
+
+# Tests: set up (chromium included), run the whole suite, then validate the committed exports.
+test:
+	@scripts/setup.sh --browser
+	.venv/bin/python -m pytest
+	.venv/bin/annotate validate exports/
+
+stop:
+	@.venv/bin/annotate server stop

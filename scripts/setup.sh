@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Idempotent set-up on a fresh machine: a virtual environment in .venv with annotate, the
+# Label Studio server and the test tools; Debian's chromium for the browser tests.
+# Safe to run again: it installs only what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+  echo "error: annotate needs Python 3.11 or newer ($PYTHON is $("$PYTHON" --version 2>&1)); set PYTHON=python3.11" >&2
+  exit 1
+fi
+[[ -x .venv/bin/python ]] || "$PYTHON" -m venv .venv
+
+stamp=.venv/.annotate-installed
+if [[ ! -f $stamp || pyproject.toml -nt $stamp ]]; then
+  echo "setup: installing Python packages into .venv (label-studio takes about a minute)"
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e ".[server,test]"
+  touch "$stamp"
+fi
+
+if [[ ${1:-} == --browser ]] && ! command -v chromium >/dev/null; then
+  echo "setup: installing Debian's chromium for the browser tests"
+  if [[ $(id -u) -eq 0 ]]; then SUDO=; elif command -v sudo >/dev/null; then SUDO=sudo; else
+    echo "error: chromium is missing and this user cannot install it; run: apt-get install chromium fonts-noto-color-emoji" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -q >/dev/null
+  $SUDO apt-get install -y -q --no-install-recommends chromium fonts-noto-color-emoji >/dev/null
+fi
