@@ -1,0 +1,100 @@
+"""``annotate corpus``: list the corpus documents and the problems found in it."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from annotate.corpus import Corpus, Document, load_corpus
+from annotate.errors import CorpusError
+
+TITLE_WIDTH = 48
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "corpus",
+        help="list the corpus documents (id, title, length, source) and the problems found",
+        description="Load the corpus as it will be sent to Label Studio and list each document "
+        "with its id, title, length in characters and source, then every problem found. Bad "
+        "files and lines are reported and skipped; a missing corpus, an empty corpus or one id "
+        "for two different texts stops the run (exit 1).",
+    )
+    parser.add_argument("--corpus", metavar="DIR", default="seeds",
+                        help="folder of .txt/.jsonl articles, or one such file (default: seeds)")
+    parser.add_argument("--strict", action="store_true",
+                        help="make every problem fatal (exit 1 if any is found)")
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        help="text: a table on stdout, problems on stderr (default); "
+                        "json: one JSON object on stdout")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        corpus = load_corpus(args.corpus, strict=args.strict)
+    except CorpusError as error:
+        if args.format == "json":
+            _print_json(args.corpus, None, error.problems, str(error))
+        else:
+            for problem in error.problems:
+                print(problem, file=sys.stderr)
+        raise
+    problems = [str(problem) for problem in corpus.problems]
+    if args.format == "json":
+        _print_json(args.corpus, corpus, problems, None)
+        return 0
+    _print_table(corpus)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    print(_summary(corpus))
+    return 0
+
+
+def _print_table(corpus: Corpus) -> None:
+    rows = [("ID", "TITLE", "CHARS", "SOURCE")]
+    rows += [(doc.id, _short(doc.title), f"{len(doc.text):,}", _where(doc))
+             for doc in corpus.documents]
+    widths = [max(len(row[column]) for row in rows) for column in range(3)]
+    for doc_id, title, chars, source in rows:
+        print(f"{doc_id:<{widths[0]}}  {title:<{widths[1]}}  {chars:>{widths[2]}}  {source}")
+
+
+def _summary(corpus: Corpus) -> str:
+    characters = sum(len(doc.text) for doc in corpus.documents)
+    line = f"{len(corpus.documents):,} document(s), {characters:,} characters"
+    if corpus.problems:
+        return (f"{line}; {len(corpus.problems):,} problem(s) reported and skipped (listed on "
+                "stderr; --strict makes them fatal)")
+    return f"{line}; no problems"
+
+
+def _print_json(corpus_path: str, corpus: Corpus | None, problems: list[str],
+                error: str | None) -> None:
+    documents = [] if corpus is None else [_document_json(doc) for doc in corpus.documents]
+    report = {"corpus": corpus_path, "ok": error is None, "error": error,
+              "documents": documents, "problems": problems}
+    print(json.dumps(report, indent=2))
+
+
+def _document_json(doc: Document) -> dict[str, object]:
+    return {"id": doc.id, "title": doc.title, "chars": len(doc.text), "source": doc.source,
+            "line": doc.line, "sha256": doc.sha256, "meta": doc.meta}
+
+
+def _where(doc: Document) -> str:
+    source = _one_line(doc.source)
+    return source if doc.line is None else f"{source}:{doc.line}"
+
+
+def _short(title: str) -> str:
+    """The title on one line, cut to the table's width."""
+    title = _one_line(" ".join(title[: TITLE_WIDTH * 4].split()))
+    return title if len(title) <= TITLE_WIDTH else title[: TITLE_WIDTH - 1] + "…"
+
+
+def _one_line(value: str) -> str:
+    """Control characters (terminal escapes included) shown as U+FFFD, never sent raw."""
+    return value if value.isprintable() else "".join(
+        char if char.isprintable() else "\ufffd" for char in value)
