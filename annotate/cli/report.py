@@ -1,10 +1,66 @@
-"""Placeholder until the `report` command lands; replaced by its real module."""
+"""``annotate report``: agreement and quality figures as JSON and a self-contained HTML page."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+from typing import Any
+
+from annotate.report import build_report, write_report
+from annotate.schema import load_schema
+
+DEFAULT_OUT = "reports"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("report", help="(not built yet)")
-    parser.set_defaults(handler=lambda args: 2)
+    parser = subparsers.add_parser(
+        "report",
+        help="agreement between annotators, pre-annotation use, counts and time, as HTML and JSON",
+        description="Compute inter-annotator agreement (span F1 exact and overlap per label; stance "
+        "Cohen's kappa, Fleiss' kappa and Krippendorff's alpha), pre-annotation usefulness, counts per "
+        "label, annotator and document, and annotation time; write report.json and report.html.",
+    )
+    parser.add_argument("--input", metavar="FILE", required=True, type=Path,
+                        help="a pulled Label Studio JSON file, or an export version folder (exports/vX.Y.Z)")
+    parser.add_argument("--out", metavar="DIR", type=Path, default=Path(DEFAULT_OUT),
+                        help=f"folder for report.json and report.html (default: {DEFAULT_OUT}/)")
+    parser.add_argument("--schema", metavar="FILE",
+                        help="schema file (default: the one file in schemas/; an export folder uses its own)")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    schema = _schema(args)
+    report = build_report(args.input, schema)
+    files = write_report(report, args.out)
+    figures = report.figures
+    totals, agreement = figures["totals"], figures["agreement"]
+    print(f"{totals['documents']} documents, {totals['completed']} completed and {totals['cancelled']} "
+          f"cancelled annotations by {totals['annotators']} annotators; "
+          f"{totals['documents_compared']} documents have two or more annotators.")
+    for name in ("entities", "claims"):
+        overall = agreement[name]["overall"]
+        print(f"{name.capitalize()} pairwise F1: exact {_show(overall['exact']['f1'])}, "
+              f"overlap {_show(overall['overlap']['f1'])}")
+    for name, title in (("claim_stance", "Claim stance"), ("document_stance", "Document stance")):
+        block = agreement[name]
+        alpha = block["krippendorff_alpha"]
+        cohen = block["cohen_kappa"]
+        kappa = f"Cohen's kappa {_show(cohen['value'])} ({cohen['items']} items), " if cohen else ""
+        print(f"{title}: {kappa}Krippendorff's alpha {_show(alpha['value'])} ({alpha['items']} items)")
+    if totals["problems"]:
+        print(f"{totals['problems']} problems while reading; the first are listed in the report "
+              "(annotate validate shows them all).")
+    print(f"Wrote {files.json}")
+    print(f"Wrote {files.html}")
+    return 0
+
+
+def _schema(args: argparse.Namespace) -> Any:
+    if args.schema is None and Path(args.input).is_dir() and (Path(args.input) / "schema.yaml").is_file():
+        return load_schema(Path(args.input) / "schema.yaml")
+    return load_schema(args.schema)
+
+
+def _show(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
