@@ -1,0 +1,80 @@
+"""Shared fixtures: one real Label Studio server for the whole test session.
+
+``label_studio`` starts the embedded server (annotate.server) in a temporary folder on a free
+127.0.0.1 port and stops it at the end; ``ls_client`` is an SDK client connected to it.
+``second_label_studio`` is another one, started only when a test asks for it, for tests that stop
+a server or change its organization settings. Every test using any of them is marked ``server``
+automatically, so ``pytest -m "not server"`` skips them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from label_studio_sdk import LabelStudio
+
+from annotate.connection import Connection, connect
+from annotate.server import free_port, read_credentials, start_server, stop_server
+
+SERVER_FIXTURES = {"label_studio", "ls_client", "second_label_studio"}
+
+
+@dataclass(frozen=True)
+class RunningServer:
+    """The session's Label Studio: where it is and how to log in."""
+
+    url: str
+    api_key: str
+    data_dir: Path
+    username: str
+    password: str
+    pid: int
+
+    def __repr__(self) -> str:
+        return f"RunningServer(url={self.url!r}, data_dir={str(self.data_dir)!r}, pid={self.pid})"
+
+    @property
+    def connection(self) -> Connection:
+        return Connection(url=self.url, api_key=self.api_key)
+
+
+def _serve(data_dir: Path) -> Iterator[RunningServer]:
+    info = start_server(data_dir, port=free_port(), timeout=600)  # generous: CI machines can be slow
+    try:
+        credentials = read_credentials(data_dir)
+        assert credentials is not None
+        yield RunningServer(
+            url=info.url, api_key=credentials.api_key, data_dir=info.data_dir,
+            username=credentials.username, password=credentials.password, pid=info.pid,
+        )
+    finally:
+        stop_server(data_dir)
+
+
+@pytest.fixture(scope="session")
+def label_studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """The session's Label Studio (legacy API token enabled); shared, so do not stop or reconfigure it."""
+    yield from _serve(tmp_path_factory.mktemp("labelstudio"))
+
+
+@pytest.fixture(scope="session")
+def second_label_studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """A second server, only for tests that stop it or change organization-wide settings.
+
+    Started on first use. A test that changes it must leave it running and as it found it.
+    """
+    yield from _serve(tmp_path_factory.mktemp("labelstudio-second"))
+
+
+@pytest.fixture
+def ls_client(label_studio: RunningServer) -> LabelStudio:
+    return connect(label_studio.connection)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.server)
