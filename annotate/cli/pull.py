@@ -1,10 +1,60 @@
-"""Placeholder until the `pull` command lands; replaced by its real module."""
+"""``annotate pull``: fetch a project's annotations as raw Label Studio JSON, through a snapshot."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+
+from annotate.connection import connect, resolve_connection
+from annotate.pull import PullResult, default_output, pull
+from annotate.push import check_title, default_project_title, recorded_project_id, server_url
+from annotate.schema import load_schema
+from annotate.server import DEFAULT_DATA_DIR
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("pull", help="(not built yet)")
-    parser.set_defaults(handler=lambda args: 2)
+    parser = subparsers.add_parser(
+        "pull",
+        help="download every annotation of the project (raw Label Studio JSON) through an export snapshot",
+        description="Create an export snapshot of the project in Label Studio, wait for it and stream it to "
+        "a file: every task, every annotator's completed annotations, ground truth, and cancelled (skipped) "
+        "annotations marked was_cancelled. A sidecar FILE.meta.json records the project, server, snapshot "
+        "and the file's SHA-256. The file is replaced only when the download is complete.",
+    )
+    parser.add_argument("--project", metavar="TITLE",
+                        help="project title (default: the project push made for the schema)")
+    parser.add_argument("--schema", metavar="FILE",
+                        help="schema file, for the default project (default: the one file in schemas/)")
+    parser.add_argument("--out", metavar="FILE", type=Path,
+                        help="where to write the JSON (default: annotations/<project-title-slug>.json)")
+    parser.add_argument("--timeout", type=float, default=600, metavar="SECONDS",
+                        help="how long to wait for the snapshot and the download (default 600)")
+    parser.add_argument("--url", help="Label Studio URL (default: LABEL_STUDIO_URL, else the embedded server)")
+    parser.add_argument("--api-key", help="API key (default: LABEL_STUDIO_API_KEY, else the embedded server's); "
+                        "prefer the environment variable: options are visible to other local users")
+    parser.add_argument("--data-dir", default=DEFAULT_DATA_DIR, metavar="DIR",
+                        help=f"folder of the embedded server and the recorded project ids (default: {DEFAULT_DATA_DIR})")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    title = check_title(args.project) if args.project else default_project_title(load_schema(args.schema))
+    client = connect(resolve_connection(args.url, args.api_key, data_dir=args.data_dir))
+    out = args.out or default_output(title)
+    recorded = None if args.project else recorded_project_id(args.data_dir, server_url(client), title)
+    if recorded is not None:
+        result = pull(client=client, project_id=recorded, out=out, timeout=args.timeout)
+    else:
+        result = pull(client=client, project_title=title, out=out, timeout=args.timeout)
+    print(summary(result))
+    return 0
+
+
+def summary(result: PullResult) -> str:
+    return "\n".join([
+        f"pulled project {result.project_title!r} (id {result.project_id}), export snapshot {result.export_id}",
+        f"tasks: {result.tasks}, documents without any annotation: {result.documents_without_annotation}",
+        f"annotations: {result.annotations} (ground truth {result.ground_truth}) by {result.annotators} "
+        f"annotator(s); cancelled (kept, marked): {result.cancelled}",
+        f"wrote {result.path} and {result.meta_path}",
+    ])

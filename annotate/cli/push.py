@@ -1,10 +1,104 @@
-"""Placeholder until the `push` command lands; replaced by its real module."""
+"""``annotate push``: send the corpus (with pre-annotations) to a Label Studio project."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
+
+from annotate.connection import connect, resolve_connection
+from annotate.corpus import load_corpus
+from annotate.push import PushResult, push
+from annotate.schema import load_schema
+from annotate.server import DEFAULT_DATA_DIR
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("push", help="(not built yet)")
-    parser.set_defaults(handler=lambda args: 2)
+    parser = subparsers.add_parser(
+        "push",
+        help="create or update the Label Studio project and import the documents it lacks",
+        description="Create the Label Studio project from the schema (or find it by title, or by the id "
+        "recorded in the data folder), update its labeling config when no annotation would be orphaned, "
+        "and import every corpus document it does not have yet, with pre-annotations as predictions. "
+        "Running it again imports only new documents; a push that was interrupted can simply be run again.",
+    )
+    parser.add_argument("--corpus", metavar="DIR", default="seeds",
+                        help="folder of .txt/.jsonl articles, or one such file (default: seeds)")
+    parser.add_argument("--schema", metavar="FILE", help="schema file (default: the one file in schemas/)")
+    parser.add_argument("--project", metavar="TITLE",
+                        help="project title, at most 50 characters (default: the schema's title, or its name when "
+                        "the title is longer)")
+    parser.add_argument("--annotations", metavar="FILE", type=Path,
+                        help="a Label Studio JSON export (for example a gold file) to import as annotations, "
+                        "matched by data.document_id; its texts must equal the corpus texts")
+    parser.add_argument("--no-preannotate", dest="preannotate", action="store_false",
+                        help="import without pre-annotations (patterns, gazetteers, annotation memory)")
+    parser.add_argument("--batch-size", type=int, default=500, metavar="N",
+                        help="documents per import request (default 500)")
+    parser.add_argument("--url", help="Label Studio URL (default: LABEL_STUDIO_URL, else the embedded server)")
+    parser.add_argument("--api-key", help="API key (default: LABEL_STUDIO_API_KEY, else the embedded server's); "
+                        "prefer the environment variable: options are visible to other local users")
+    parser.add_argument("--data-dir", default=DEFAULT_DATA_DIR, metavar="DIR",
+                        help=f"folder of the embedded server, the push lock and the recorded project ids "
+                        f"(default: {DEFAULT_DATA_DIR})")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    schema = load_schema(args.schema)
+    corpus = load_corpus(args.corpus)
+    for problem in corpus.problems:
+        print(f"skipped: {problem}", file=sys.stderr)
+    client = connect(resolve_connection(args.url, args.api_key, data_dir=args.data_dir))
+    bar = _ProgressBar()
+    try:
+        result = push(client=client, schema=schema, documents=corpus.documents, project_title=args.project,
+                      annotations_path=args.annotations, preannotate=args.preannotate,
+                      batch_size=args.batch_size, progress=bar, data_dir=args.data_dir,
+                      notice=lambda message: print(message, file=sys.stderr))
+    finally:
+        bar.close()
+    print(summary(result))
+    return 0
+
+
+def summary(result: PushResult) -> str:
+    state = "created" if result.created else "found"
+    lines = [f"project {result.project_title!r} (id {result.project_id}) {state}"
+             + ("; labeling config updated" if result.config_updated else "")]
+    lines.append(f"documents: {result.imported} imported, {result.already_present} already there"
+                 + (f", {result.other_tasks} other task(s) in the project" if result.other_tasks else ""))
+    if result.model_version and result.imported:
+        memory = f", annotation memory of {result.memory_strings} string(s)" if result.memory_strings else ""
+        lines.append(f"pre-annotations: {result.predictions} prediction(s), model version "
+                     f"{result.model_version}{memory}")
+    if result.annotations_imported or result.annotations_already_present:
+        lines.append(f"annotations: {result.annotations_imported} imported, "
+                     f"{result.annotations_already_present} already there")
+    if result.duplicates_removed:
+        lines.append(f"removed {result.duplicates_removed} duplicate task(s) made by a concurrent push")
+    if result.duplicates_left:
+        lines.append(f"warning: {len(result.duplicates_left)} document(s) have two annotated copies, left as they "
+                     f"are (first: {result.duplicates_left[0]}); merge them in Label Studio")
+    lines.append(f"annotate at {result.project_url}")
+    return "\n".join(lines)
+
+
+class _ProgressBar:
+    """A tqdm bar on stderr, made on the first report (nothing is drawn when nothing is imported)."""
+
+    def __init__(self) -> None:
+        self._bar = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if total == 0:
+            return
+        if self._bar is None:
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=total, unit="doc", desc="importing", file=sys.stderr, leave=False)
+        self._bar.update(done - self._bar.n)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
