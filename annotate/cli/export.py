@@ -1,10 +1,83 @@
-"""Placeholder until the `export` command lands; replaced by its real module."""
+"""``annotate export``: write a versioned Hugging Face dataset folder from a raw export."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from pathlib import Path
+
+from annotate.dataset import export
+from annotate.errors import AnnotateError, ExportError
+from annotate.schema import load_schema
+from annotate.splits import parse_ratios
+from annotate.versions import BUMPS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("export", help="(not built yet)")
-    parser.set_defaults(handler=lambda args: 2)
+    parser = subparsers.add_parser(
+        "export",
+        help="write a versioned Hugging Face dataset (Parquet, card, manifest) from a pulled export",
+        description="Turn a raw Label Studio JSON export (what `annotate pull` writes, or a JSON export "
+        "downloaded from the web page) into OUT/vX.Y.Z: four configs (documents, ner, claims, "
+        "annotations) that plain `datasets.load_dataset` reads, a dataset card, the schema, a "
+        "manifest with checksums and a changelog. A written version never changes.",
+    )
+    parser.add_argument("--input", required=True, metavar="FILE", help="raw Label Studio JSON export")
+    chosen = parser.add_mutually_exclusive_group(required=True)
+    chosen.add_argument("--version", metavar="X.Y.Z", help="the version to write")
+    chosen.add_argument("--bump", choices=(*BUMPS, "auto"),
+                        help="step from the latest version (auto: the smallest step the changes allow)")
+    parser.add_argument("--out", default="exports", metavar="DIR", help="exports root (default: exports/)")
+    parser.add_argument("--schema", metavar="FILE", help="schema file (default: the one file in schemas/)")
+    parser.add_argument("--quarantine", action="store_true",
+                        help="leave annotations with problems out and list them in quarantine.jsonl "
+                        "instead of stopping")
+    parser.add_argument("--annotator-emails", action="store_true",
+                        help="name annotators by e-mail address instead of a pseudonym")
+    parser.add_argument("--split-ratios", metavar="T,V,T", default=None,
+                        help="train,validation,test ratios for new documents (default: 0.8,0.1,0.1)")
+    parser.add_argument("--agreement", metavar="FILE",
+                        help="agreement figures (JSON from annotate report) to summarise in the card")
+    parser.set_defaults(handler=run)
+
+
+def _agreement(path: str | None) -> dict | None:
+    if path is None:
+        return None
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise ExportError(f"{path}: cannot read the agreement figures ({error}); run annotate report first") from None
+    if not isinstance(data, dict):
+        raise ExportError(f"{path}: the agreement figures must be a JSON object")
+    return data
+
+
+def run(args: argparse.Namespace) -> int:
+    schema = load_schema(args.schema)
+    try:
+        result = export(
+            args.input, schema=schema, out_root=args.out, version=args.version, bump=args.bump,
+            quarantine=args.quarantine, include_emails=args.annotator_emails,
+            split_ratios=parse_ratios(args.split_ratios) if args.split_ratios else None,
+            agreement=_agreement(args.agreement),
+        )
+    except AnnotateError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        raise
+    print(f"wrote {result.path} (version {result.version}"
+          + (f", after {result.previous}: {'; '.join(result.reasons)}" if result.previous else "") + ")")
+    for config, splits in result.rows.items():
+        shown = ", ".join(f"{split} {rows}" for split, rows in splits.items()) or "no rows"
+        print(f"  {config}: {shown}")
+    counts = result.counts
+    print(f"  {counts['documents']} documents, {counts['annotations']} annotations by {counts['annotators']} "
+          f"annotator(s); {counts['documents_without_annotation']} documents without a completed annotation, "
+          f"{counts['annotations_cancelled']} cancelled annotations")
+    if args.quarantine:
+        print(f"  quarantined: {counts['annotations_quarantined']} annotations, "
+              f"{counts['documents_quarantined']} documents ({counts['problems']} problems, "
+              f"listed in {result.path / 'quarantine.jsonl'})")
+    return 0

@@ -1,0 +1,112 @@
+"""What changed from the previous version: documents, annotations and label counts.
+
+``CHANGELOG.md`` in a version folder holds a section for that version on top of the previous
+version's whole changelog, so the newest folder tells the full history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from annotate.published import PublishedVersion, row_digests
+from annotate.stats import flatten
+
+HEADER = "# Changelog\n"
+SHOWN_IDS = 20
+GOLD_COLUMNS = ["entities", "claims", "stance"]
+ANNOTATION_COLUMNS = ["document_id", "annotator", "ground_truth", "entities", "claims", "stance"]
+
+
+@dataclass(frozen=True)
+class VersionDiff:
+    """Differences from ``previous`` (None for the first version)."""
+
+    previous: str | None = None
+    documents_added: list[str] = field(default_factory=list)
+    documents_removed: list[str] = field(default_factory=list)
+    gold_changed: list[str] = field(default_factory=list)
+    annotations_added: int = 0
+    annotations_removed: int = 0
+    annotations_changed: int = 0
+    label_moves: list[tuple[str, int, int]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "previous": self.previous,
+            "documents_added": len(self.documents_added),
+            "documents_removed": len(self.documents_removed),
+            "documents_gold_changed": len(self.gold_changed),
+            "annotations_added": self.annotations_added,
+            "annotations_removed": self.annotations_removed,
+            "annotations_changed": self.annotations_changed,
+        }
+
+
+def _files(config_files: Mapping[str, Mapping[str, Path]], config: str) -> list[Path]:
+    return [config_files[config][split] for split in sorted(config_files.get(config, {}))]
+
+
+def diff_versions(previous: PublishedVersion, current: Mapping[str, Mapping[str, Path]],
+                  label_counts: Mapping[str, object]) -> VersionDiff:
+    """Compare ``previous`` with the files just written (config -> split -> path)."""
+    old_gold = row_digests([p for _, p in sorted(previous.data_files("documents").items())], "id", GOLD_COLUMNS)
+    new_gold = row_digests(_files(current, "documents"), "id", GOLD_COLUMNS)
+    old_annotations = row_digests([p for _, p in sorted(previous.data_files("annotations").items())],
+                                  "id", ANNOTATION_COLUMNS)
+    new_annotations = row_digests(_files(current, "annotations"), "id", ANNOTATION_COLUMNS)
+    old_counts, new_counts = flatten(dict(previous.label_counts)), flatten(dict(label_counts))
+    moves = [(name, old_counts.get(name, 0), new_counts.get(name, 0))
+             for name in sorted(set(old_counts) | set(new_counts))
+             if old_counts.get(name, 0) != new_counts.get(name, 0)]
+    return VersionDiff(
+        previous=str(previous.version),
+        documents_added=sorted(set(new_gold) - set(old_gold)),
+        documents_removed=sorted(set(old_gold) - set(new_gold)),
+        gold_changed=sorted(key for key in set(old_gold) & set(new_gold) if old_gold[key] != new_gold[key]),
+        annotations_added=len(set(new_annotations) - set(old_annotations)),
+        annotations_removed=len(set(old_annotations) - set(new_annotations)),
+        annotations_changed=sum(1 for key in set(old_annotations) & set(new_annotations)
+                                if old_annotations[key] != new_annotations[key]),
+        label_moves=moves,
+    )
+
+
+def _ids(ids: list[str]) -> str:
+    if not ids:
+        return ""
+    shown = ", ".join(f"`{document_id}`" for document_id in ids[:SHOWN_IDS])
+    more = f" and {len(ids) - SHOWN_IDS} more" if len(ids) > SHOWN_IDS else ""
+    return f" ({shown}{more})"
+
+
+def summary_lines(version: str, diff: VersionDiff, reasons: list[str], counts: Mapping[str, int]) -> list[str]:
+    """The Markdown lines of one version's section (used by the card too)."""
+    if diff.previous is None:
+        return [f"First version: {counts['documents']} documents, {counts['annotations']} annotations "
+                f"by {counts['annotators']} annotators."]
+    lines = [
+        f"Compared with {diff.previous} ({'; '.join(reasons)}).",
+        "",
+        f"- Documents added: {len(diff.documents_added)}{_ids(diff.documents_added)}",
+        f"- Documents removed: {len(diff.documents_removed)}{_ids(diff.documents_removed)}",
+        f"- Documents whose gold annotation changed: {len(diff.gold_changed)}{_ids(diff.gold_changed)}",
+        f"- Annotations added / removed / changed: {diff.annotations_added} / {diff.annotations_removed}"
+        f" / {diff.annotations_changed}",
+    ]
+    if diff.label_moves:
+        lines += ["", "Label counts that moved:", "", f"| count | {diff.previous} | {version} | change |",
+                  "|---|---:|---:|---:|"]
+        lines += [f"| {name} | {old} | {new} | {new - old:+d} |" for name, old, new in diff.label_moves]
+    else:
+        lines += ["- Label counts: unchanged"]
+    return lines
+
+
+def changelog_markdown(version: str, diff: VersionDiff, reasons: list[str], counts: Mapping[str, int],
+                       previous_text: str = "") -> str:
+    """The new ``CHANGELOG.md``: this version's section, then the previous changelog's sections."""
+    section = [f"## {version}", "", *summary_lines(version, diff, reasons, counts), ""]
+    older = previous_text[len(HEADER):].lstrip("\n") if previous_text.startswith(HEADER) else previous_text
+    return "\n".join([HEADER, *section]) + ("\n" + older if older else "")

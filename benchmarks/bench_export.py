@@ -1,0 +1,269 @@
+"""Speed and memory of ``annotate export``, against the SDK's own converter on the same file.
+
+    .venv/bin/python benchmarks/bench_export.py [--tasks 5000] [--large 50000] [--keep DIR]
+
+1. Writes a synthetic Label Studio JSON export of ``--tasks`` annotated tasks (about 35 MB at
+   5,000): articles made of news-like sentences, entities, claims with claimants, stances and
+   attributes, a second annotator on every fifth task, a cancelled annotation on every tenth,
+   pre-annotations on every other task, emoji and ``\\r\\n`` in the text.
+2. Times, in this one process, ``label_studio_sdk.converter.Converter`` JSON_MIN on that file
+   (the baseline) and ``annotate.dataset.export`` of all four configs, once in one process and
+   once with its row writer process (which ``export`` uses for large inputs when a core is
+   free); prints each and the ratios export / baseline (target: at most 1.0). Other work on the
+   machine shows in both figures: run it on a quiet machine.
+3. Measures the peak memory of the export (``VmHWM`` of the export process plus its row writer
+   process; Linux) in a fresh subprocess at ``--tasks`` and at ``--large`` tasks and prints the
+   ratio (target: at most 2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+PEOPLE = ["Vladimir Putin", "Hassan Rouhani", "Mehdi Sanai", "Sergei Lavrov", "Mikhail Bogdanov", "Ali Larijani"]
+ORGS = ["TASS", "Rostec", "Almaz-Antey", "the IAEA", "Reuters", "the Kremlin"]
+PLACES = ["Russia", "Iran", "Moscow", "Tehran", "Israel", "Syria"]
+WEAPONS = ["S-300", "S-400", "S-300PMU-2", "Su-35", "T-90A"]
+DATES = ["Thursday", "mid November", "2015", "late last month", "Monday"]
+FILLER = ["Officials declined to comment further on the matter.",
+          "The talks are expected to continue next week, according to diplomats 👍🏽.",
+          "Analysts said the move could shift the balance of power in the region.",
+          "The ministry did not give details about the schedule.\r\n",
+          "Earlier reports had suggested that the contract, signed years ago, was frozen.",
+          "Neither side disclosed the value of the deal or the number of units involved."]
+
+
+def _article(rng: random.Random) -> tuple[str, list[tuple[int, int, str]], list[tuple[int, int, int]]]:
+    """Text, entity spans (start, end, label) and claims (start, end, index of the claimant entity)."""
+    parts: list[str] = []
+    entities: list[tuple[int, int, str]] = []
+    claims: list[tuple[int, int, int]] = []
+    length = 0
+
+    def add(text: str, label: str | None = None) -> tuple[int, int]:
+        nonlocal length
+        start = length
+        parts.append(text)
+        length += len(text)
+        if label:
+            entities.append((start, length, label))
+        return start, length
+
+    add("Moscow 🛰️ (Reuters)\r\n")
+    for _ in range(3):
+        speaker = rng.choice(PEOPLE)
+        add(speaker, "PERSON")
+        add(" told ")
+        add(rng.choice(ORGS), "ORG")
+        add(" on ")
+        add(rng.choice(DATES), "DATE")
+        add(" that ")
+        claim_start = length
+        add("the ")
+        add(rng.choice(WEAPONS), "WEAPON")
+        add(" deliveries to ")
+        add(rng.choice(PLACES), "GPE")
+        claim_end = add(" are on schedule")[1]
+        add(". ")
+        if rng.random() < 0.5:
+            claims.append((claim_start, claim_end, len(entities) - 5))
+        add(" ".join(rng.sample(FILLER, 3)) + " ")
+    return "".join(parts), entities, claims
+
+
+def synthetic_task(number: int, rng: random.Random) -> dict:
+    text, entities, claims = _article(rng)
+    stances = ["FAVOR", "AGAINST", "NONE"]
+
+    def result(drop: int | None) -> list[dict]:
+        items = []
+        for index, (start, end, label) in enumerate(entities):
+            if index == drop:
+                continue
+            items.append({"id": f"e{number}-{index}", "from_name": "entities", "to_name": "text", "type": "labels",
+                          "origin": "manual", "value": {"start": start, "end": end, "text": text[start:end],
+                                                        "labels": [label]}})
+        for index, (start, end, claimant) in enumerate(claims):
+            region = f"c{number}-{index}"
+            value = {"start": start, "end": end, "text": text[start:end]}
+            items.append({"id": region, "from_name": "claims", "to_name": "text", "type": "labels",
+                          "origin": "manual", "value": {**value, "labels": ["CLAIM"]}})
+            for name, choice in (("claim_stance", rng.choice(stances)), ("claim_type", "FACT")):
+                items.append({"id": region, "from_name": name, "to_name": "text", "type": "choices",
+                              "origin": "manual", "value": {**value, "choices": [choice]}})
+            if claimant != drop:
+                items.append({"from_id": region, "to_id": f"e{number}-{claimant}", "type": "relation",
+                              "direction": "right"})
+        items.append({"id": f"d{number}", "from_name": "doc_stance", "to_name": "text", "type": "choices",
+                      "origin": "manual", "value": {"choices": [rng.choice(stances)]}})
+        return items
+
+    def annotation(annotation_id: int, user: int, items: list[dict], cancelled: bool = False) -> dict:
+        return {"id": annotation_id, "completed_by": user, "result": items, "was_cancelled": cancelled,
+                "ground_truth": False, "created_at": "2025-02-01T09:00:00.000000Z",
+                "updated_at": f"2025-03-01T10:{number % 60:02d}:00.000000Z", "lead_time": 35.5 + number % 7,
+                "task": number, "prediction": {}, "parent_prediction": None, "parent_annotation": None}
+
+    annotations = [annotation(number * 10 + 1, 1 + number % 3, result(None))]
+    if number % 5 == 0:
+        annotations.append(annotation(number * 10 + 2, 4, result(rng.randrange(len(entities)))))
+    if number % 10 == 0:
+        annotations.append(annotation(number * 10 + 3, 5, [], cancelled=True))
+    predictions = [{"id": number, "model_version": "patterns-1", "score": None, "task": number,
+                  "result": [{"id": f"p{number}-{i}", "from_name": "entities", "to_name": "text", "type": "labels",
+                              "value": {"start": s, "end": e, "text": text[s:e], "labels": [label]}}
+                             for i, (s, e, label) in enumerate(entities) if label in ("WEAPON", "DATE")]}
+                   ][: number % 2]  # pre-annotations on every other task
+    return {"id": number, "data": {"text": text, "title": f"Article {number}", "document_id": f"doc-{number:06d}",
+                                   "source": f"synthetic/{number}.txt"},
+            "annotations": annotations, "predictions": predictions, "drafts": [], "meta": {},
+            "created_at": "2025-01-01T00:00:00.000000Z", "updated_at": "2025-03-01T10:00:00.000000Z",
+            "inner_id": number, "total_annotations": len(annotations), "cancelled_annotations": 0,
+            "total_predictions": len(predictions), "project": 1, "updated_by": None}
+
+
+def write_synthetic(path: Path, tasks: int, seed: int = 7) -> Path:
+    """Write the export one task at a time (memory stays flat however many tasks)."""
+    rng = random.Random(seed)
+    with path.open("w", encoding="utf-8") as file:
+        file.write("[")
+        for number in range(1, tasks + 1):
+            file.write((",\n" if number > 1 else "\n") + json.dumps(synthetic_task(number, rng), ensure_ascii=False))
+        file.write("\n]\n")
+    return path
+
+
+def time_baseline(raw: Path, work: Path) -> float:
+    from label_studio_sdk.converter import Converter
+
+    from annotate.labelconfig import label_config
+    from annotate.schema import load_schema
+
+    converter = Converter(config=label_config(load_schema(ROOT / "schemas" / "arms_news.yaml")), project_dir=None,
+                          download_resources=False)
+    started = time.perf_counter()
+    converter.convert_to_json_min(str(raw), str(work / "json_min"), is_dir=False)
+    return time.perf_counter() - started
+
+
+def time_export(raw: Path, out: Path, *, worker: bool) -> tuple[float, dict]:
+    """Export with the row writer process forced on or off (``export`` itself picks it for large
+    inputs when a core is free)."""
+    import annotate.dataset as dataset
+    from annotate.schema import load_schema
+
+    schema = load_schema(ROOT / "schemas" / "arms_news.yaml")
+    shutil.rmtree(out, ignore_errors=True)
+    spare_core, threshold = dataset._spare_core, dataset.PARALLEL_FROM_BYTES
+    dataset._spare_core, dataset.PARALLEL_FROM_BYTES = (lambda: worker), 0
+    try:
+        started = time.perf_counter()
+        result = dataset.export(raw, schema=schema, out_root=out, version="1.0.0")
+        return time.perf_counter() - started, result.rows
+    finally:
+        dataset._spare_core, dataset.PARALLEL_FROM_BYTES = spare_core, threshold
+
+
+_MEMORY_PROBE = """
+import sys, threading, time
+from pathlib import Path
+import annotate.dataset
+from annotate.schema import load_schema
+
+annotate.dataset.PARALLEL_FROM_BYTES = 0
+annotate.dataset._spare_core = lambda: sys.argv[4] == "two"
+
+def high_water(pid):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
+
+peaks, done = {}, threading.Event()
+
+def watch():  # the row writer process's own high-water mark, read while it runs
+    while not done.is_set():
+        for child in Path(f"/proc/self/task").glob("*/children"):
+            for pid in child.read_text().split():
+                try:
+                    peaks[pid] = max(peaks.get(pid, 0), high_water(pid))
+                except OSError:
+                    pass
+        time.sleep(0.02)
+
+threading.Thread(target=watch, daemon=True).start()
+annotate.dataset.export(sys.argv[1], schema=load_schema(sys.argv[3]), out_root=sys.argv[2], version="1.0.0")
+done.set()
+print(high_water("self") + sum(peaks.values()))
+"""
+
+
+def peak_memory_mb(raw: Path, out: Path, processes: str) -> float:
+    """Peak resident memory (MB) of one export run in a fresh process (``processes``: "one" or
+    "two"): its own high-water mark (``VmHWM``, which unlike ``ru_maxrss`` does not inherit the
+    parent's size at fork) plus that of its row writer process."""
+    shutil.rmtree(out, ignore_errors=True)
+    completed = subprocess.run([sys.executable, "-c", _MEMORY_PROBE, str(raw), str(out),
+                                str(ROOT / "schemas" / "arms_news.yaml"), processes],
+                               capture_output=True, text=True, check=True, cwd=ROOT)
+    return int(completed.stdout.strip().splitlines()[-1]) / 1024
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tasks", type=int, default=5000)
+    parser.add_argument("--large", type=int, default=50000, help="task count of the memory comparison (0: skip)")
+    parser.add_argument("--keep", metavar="DIR", help="keep the generated files in DIR")
+    args = parser.parse_args()
+    work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-export-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        raw = work / f"raw-{args.tasks}.json"
+        started = time.perf_counter()
+        write_synthetic(raw, args.tasks)
+        print(f"synthetic export: {args.tasks} tasks, {raw.stat().st_size / 1e6:.1f} MB "
+              f"(written in {time.perf_counter() - started:.1f} s)")
+
+        import annotate.dataset
+
+        print(f"load average {os.getloadavg()[0]:.2f} on {len(os.sched_getaffinity(0))} cores; export would "
+              f"{'' if annotate.dataset._spare_core() else 'not '}use its row writer process now")
+        baseline = time_baseline(raw, work)
+        alone, rows = time_export(raw, work / "exports", worker=False)
+        shared, _ = time_export(raw, work / "exports", worker=True)
+        print(f"SDK Converter JSON_MIN:                     {baseline:6.2f} s")
+        print(f"annotate export, one process:               {alone:6.2f} s   "
+              + ", ".join(f"{c} {sum(s.values())}" for c, s in rows.items()))
+        print(f"annotate export, with row writer process:   {shared:6.2f} s")
+        print(f"ratio export / converter:                   {alone / baseline:6.2f} one process, "
+              f"{shared / baseline:.2f} two   (target <= 1.0)")
+
+        if args.large:
+            large_raw = write_synthetic(work / f"raw-{args.large}.json", args.large)
+            print(f"synthetic export: {args.large} tasks, {large_raw.stat().st_size / 1e6:.1f} MB")
+            for processes in ("one", "two"):
+                small = peak_memory_mb(raw, work / "memory", processes)
+                large = peak_memory_mb(large_raw, work / "memory", processes)
+                print(f"peak memory, {processes} process{'es' if processes == 'two' else ''}: {small:6.1f} MB at "
+                      f"{args.tasks} tasks, {large:6.1f} MB at {args.large}; ratio {large / small:.2f}   "
+                      "(target <= 2)")
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
