@@ -7,7 +7,8 @@ Four configs, one Parquet file per config and split:
   ``token_starts``/``token_ends``, code-point offsets into the ``documents`` text.
 - ``claims``: one row per gold claim in the SemEval-2016 stance shape (claim, context,
   claimant, target, stance) plus the schema's claim attributes.
-- ``annotations``: one row per completed annotation (one annotator on one document), unmerged.
+- ``annotations``: one row per completed annotation (one annotator on one document), unmerged;
+  no Label Studio ids or times, so the same annotations give the same rows on any server.
 
 Every label is a ``ClassLabel`` whose names come from the schema, in schema order, so adding a
 label at the end keeps the integer ids of the others. Offsets are ``int32`` code points;
@@ -107,13 +108,11 @@ def config_features(schema: Schema) -> dict[str, Features]:
         **_attributes(schema),
     })
     annotations = Features({
-        "id": Value("int64"),
+        "id": Value("string"),
         "document_id": Value("string"),
         "annotator": Value("string"),
         "ground_truth": Value("bool"),
         "lead_time": Value("float64"),
-        "created_at": Value("string"),
-        "updated_at": Value("string"),
         "entities": List(_span(schema)),
         "claims": List(_claim(schema)),
         "stance": stance,
@@ -159,13 +158,11 @@ FIELD_DESCRIPTIONS = {
         "stance": "the claim's stance toward the target",
     },
     "annotations": {
-        "id": "Label Studio annotation id",
+        "id": "<document id>:<annotator> (a later annotation by the same annotator gets -2, -3, ...)",
         "document_id": "the article annotated",
         "annotator": "stable pseudonym of the annotator",
         "ground_truth": "marked as ground truth in Label Studio",
         "lead_time": "seconds spent, as Label Studio recorded",
-        "created_at": "when the annotation was made (from Label Studio)",
-        "updated_at": "when it was last changed (from Label Studio)",
         "entities": "this annotator's entity spans",
         "claims": "this annotator's claims",
         "stance": "this annotator's stance of the whole article",

@@ -81,7 +81,8 @@ class RowBuilder:
         """The rows of ``record``: gold configs only when ``gold`` is given; ``annotations`` always
         (every usable annotation of the record). ``sentences`` (from
         :func:`~annotate.sentences.sentence_spans`) is computed when not given."""
-        annotations = [self.annotation_row(record, a) for a in record.usable_annotations]
+        annotations = [self.annotation_row(record, a, key)
+                       for a, key in zip(*_annotation_keys(record.usable_annotations))]
         if gold is None:
             return DocumentRows([], [], annotations)
         if sentences is None:
@@ -182,17 +183,33 @@ class RowBuilder:
             rows.append(row)
         return rows
 
-    def annotation_row(self, record: DocumentRecord, annotation: Annotation) -> dict:
+    def annotation_row(self, record: DocumentRecord, annotation: Annotation, key: str) -> dict:
         return {
-            "id": annotation.id,
+            "id": f"{record.id}:{key}",
             "document_id": record.id,
             "annotator": annotation.annotator,
             "ground_truth": annotation.ground_truth,
             "lead_time": annotation.lead_time,
-            "created_at": annotation.created_at,
-            "updated_at": annotation.updated_at,
             "entities": self._spans(annotation.entities),
             "claims": self._claims(f"document {record.id}, annotation {annotation.id}",
                                    annotation.claims, annotation.entities),
             "stance": self._stance(annotation.document_stance),
         }
+
+
+def _annotation_keys(annotations: Sequence[Annotation]) -> tuple[list[Annotation], list[str]]:
+    """The annotations in a server-independent order with their row keys.
+
+    A key is the annotator's pseudonym, with ``-2``, ``-3``... for an annotator's later annotations
+    of the same document. Label Studio ids and times are left out of the data on purpose: they
+    change when the same annotations pass through another server, and a version must rebuild byte
+    for byte from its inputs.
+    """
+    ordered = sorted(annotations, key=lambda a: (a.annotator, a.created_at, a.id))
+    seen: dict[str, int] = {}
+    keys = []
+    for annotation in ordered:
+        seen[annotation.annotator] = seen.get(annotation.annotator, 0) + 1
+        number = seen[annotation.annotator]
+        keys.append(annotation.annotator if number == 1 else f"{annotation.annotator}-{number}")
+    return ordered, keys

@@ -28,6 +28,7 @@ import annotate.rowsink as rowsink_module
 from annotate.cli import main
 from annotate.errors import AnnotationError, ExportError
 from annotate.features import CONFIGS, config_features, ner_tag_names
+from annotate.pseudonyms import AnnotatorNames
 from annotate.records import Span
 from annotate.schema import load_schema, parse_schema
 from annotate.tokens import entities_from_tags, flat_entities
@@ -174,10 +175,15 @@ def test_gold_follows_the_policy_and_cancelled_or_empty_documents_are_counted_no
 
 def test_annotations_config_has_every_completed_annotation_unmerged_under_pseudonyms(version, cache):
     rows = _rows(version, "annotations", cache)
-    ids = {row["id"] for row in rows}
-    assert {101, 102, 201, 202, 301} <= ids
-    assert {103, 401}.isdisjoint(ids)  # cancelled
-    carol = next(row for row in rows if row["id"] == 201)
+    by_document: dict[str, int] = {}
+    for row in rows:
+        assert row["id"] == f"{row['document_id']}:{row['annotator']}"  # no Label Studio ids or times
+        by_document[row["document_id"]] = by_document.get(row["document_id"], 0) + 1
+    assert {key: by_document[key] for key in ("doc-moscow", "doc-israel", "doc-tehran")} == {
+        "doc-moscow": 2, "doc-israel": 2, "doc-tehran": 1}  # cancelled ones (Carol on moscow) left out
+    assert not {"created_at", "updated_at"} & set(rows[0])
+    israel = [row for row in rows if row["document_id"] == "doc-israel"]
+    carol = next(row for row in israel if not row["ground_truth"])
     assert [e["text"] for e in carol["entities"]] == ["Benjamin Netanyahu"]
     assert all(row["annotator"].startswith("annotator-") for row in rows)
     for path in version.rglob("*"):
@@ -458,8 +464,10 @@ def test_quarantine_leaves_the_bad_annotations_out_and_reports_them(tmp_path, sc
     lines = [json.loads(line) for line in (result.path / "quarantine.jsonl").read_text(encoding="utf-8").splitlines()]
     assert {(item["document_id"], item["annotation_id"]) for item in lines} == {("doc-broken", 501),
                                                                                 ("doc-stanceless", 511)}
-    annotations = {row["id"] for row in _rows(result.path, "annotations", cache)}
-    assert 502 in annotations and {501, 511}.isdisjoint(annotations)
+    annotations = _rows(result.path, "annotations", cache)
+    broken = [row["annotator"] for row in annotations if row["document_id"] == "doc-broken"]
+    assert broken == [AnnotatorNames().name(3)]  # 502 kept, 501 (user 1) left out
+    assert not [row for row in annotations if row["document_id"] == "doc-stanceless"]
     documents = {row["id"] for row in _rows(result.path, "documents", cache)}
     assert "doc-broken" in documents and "doc-stanceless" not in documents
     counts = _manifest(result.path)["counts"]

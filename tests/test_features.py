@@ -60,11 +60,12 @@ def test_adding_an_entity_label_at_the_end_keeps_every_existing_class_id(schema)
         assert grown[feature][: len(names)] == names
 
 
-def test_offsets_are_32_bit_and_annotation_ids_64_bit(schema):
+def test_offsets_are_32_bit_and_annotation_ids_are_server_independent_strings(schema):
     features = config_features(schema)
     assert features["documents"]["entities"].feature["start"].dtype == "int32"
     assert features["ner"]["token_starts"].feature.dtype == "int32"
-    assert features["annotations"]["id"].dtype == "int64"
+    assert features["annotations"]["id"].dtype == "string"
+    assert not {"created_at", "updated_at"} & set(features["annotations"])
 
 
 def test_features_survive_the_card_yaml_and_the_parquet_metadata(schema):
