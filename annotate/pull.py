@@ -27,10 +27,11 @@ from pathlib import Path
 from typing import Any
 
 from label_studio_sdk import LabelStudio
+
 from annotate import __version__
 from annotate.connection import call_with_retries
 from annotate.errors import ExportError, ProjectError
-from annotate.push import find_project, get_project, server_url
+from annotate.studio import find_project, get_project, server_url
 
 POLL_INTERVAL = 0.5
 PART_SUFFIX = ".part"
@@ -91,7 +92,8 @@ def pull(
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise ExportError(f"cannot create the folder {folder} for {out} ({error.strerror}); pass another --out") from None
+        raise ExportError(f"cannot create the folder {folder} for {out} ({error.strerror}); "
+                          "pass another --out") from None
     if not os.access(folder, os.W_OK):
         raise ExportError(f"the folder {folder} is not writable; pass another --out")
     if out.is_dir():

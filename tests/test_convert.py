@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from annotate import convert
+from annotate import taskstream
 from annotate.convert import Problem, convert_task, iter_tasks
 from annotate.errors import AnnotationError
 from annotate.pseudonyms import AnnotatorNames
@@ -504,7 +504,7 @@ def test_iter_tasks_reads_a_json_array_and_json_lines_alike(tmp_path):
 
 
 def test_iter_tasks_reads_tasks_larger_than_its_read_size(tmp_path, monkeypatch):
-    monkeypatch.setattr(convert, "_CHUNK", 64)
+    monkeypatch.setattr(taskstream, "_CHUNK", 64)
     tasks = [{**task("x" * 5000 + "\u00e9" * 300, []), "id": i} for i in range(3)]
     path = write(tmp_path, json.dumps(tasks, ensure_ascii=False))
     assert list(iter_tasks(path)) == tasks
@@ -544,7 +544,7 @@ def test_malformed_exports_are_one_clear_error(tmp_path, content, expected):
 
 @pytest.mark.parametrize("chunk", [1, 2, 3, 5, 1 << 20])
 def test_a_byte_that_is_not_utf8_is_named_whatever_the_read_size(tmp_path, monkeypatch, chunk):
-    monkeypatch.setattr(convert, "_CHUNK", chunk)
+    monkeypatch.setattr(taskstream, "_CHUNK", chunk)
     content = '[{"id": 1, "text": "caf\u00e9 \U0001f680'.encode("utf-8")
     path = write(tmp_path, content + b'\xe9t"}]')
     with pytest.raises(AnnotationError, match=f"byte {len(content)} is not UTF-8"):
@@ -558,7 +558,7 @@ def test_missing_export_file_is_a_clear_error(tmp_path):
 
 @pytest.mark.parametrize("layout", ["array", "lines"])
 def test_iter_tasks_memory_does_not_grow_with_the_number_of_tasks(tmp_path, monkeypatch, layout):
-    monkeypatch.setattr(convert, "_CHUNK", 16 * 1024)  # both files are many reads long
+    monkeypatch.setattr(taskstream, "_CHUNK", 16 * 1024)  # both files are many reads long
 
     def peak(count: int) -> int:
         tasks = sample_tasks(count)

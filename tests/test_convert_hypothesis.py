@@ -11,7 +11,7 @@ from unittest import mock
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from annotate import convert
+from annotate import taskstream
 from annotate.convert import convert_task, iter_tasks
 from annotate.errors import AnnotationError
 from annotate.gold import merge
@@ -261,7 +261,7 @@ def export_files(draw) -> tuple[list[dict], bytes, bool]:
 @given(export_files(), st.integers(1, 40), st.data())
 def test_iter_tasks_reads_any_split_and_whitespace_and_names_the_byte_of_a_truncation(file, chunk, data):
     items, content, lines = file
-    with TemporaryDirectory() as folder, mock.patch.object(convert, "_CHUNK", chunk):
+    with TemporaryDirectory() as folder, mock.patch.object(taskstream, "_CHUNK", chunk):
         path = Path(folder) / "export.json"
         path.write_bytes(content)
         if not items and lines:

@@ -17,8 +17,9 @@ from annotate.cli import main
 from annotate.corpus import Document
 from annotate.errors import ConnectionProblem, ProjectError
 from annotate.pull import default_output, meta_path_for, pull
-from annotate.push import list_tasks, push
+from annotate.push import push
 from annotate.schema import ENTITIES_NAME, TEXT_NAME, load_schema
+from annotate.studio import list_tasks
 
 SCHEMA_FILE = Path(__file__).resolve().parents[1] / "schemas" / "arms_news.yaml"
 # Two emoji (one with a skin-tone modifier: two code points), an accent, and \r\n before the span.

@@ -20,11 +20,14 @@ import httpx
 import pytest
 from label_studio_sdk import LabelStudio
 
+from annotate.cli import main
 from annotate.corpus import Document, load_corpus
 from annotate.errors import AnnotationError, ConnectionProblem, ProjectError
 from annotate.labelconfig import label_config
-from annotate.push import fetch_tasks, find_project, list_tasks, push, remove_duplicates, task_data
+from annotate.push import push
 from annotate.schema import ENTITIES_NAME, TEXT_NAME, Schema, load_schema, parse_schema
+from annotate.studio import fetch_tasks, find_project, list_tasks
+from annotate.taskimport import remove_duplicates, task_data
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA_FILE = ROOT / "schemas" / "arms_news.yaml"
@@ -144,6 +147,7 @@ def test_new_project_gets_config_guidelines_and_schema_fingerprint(ls_client, sc
     assert project.label_config.strip() == label_config(schema).strip()
     assert project.show_instruction and schema.entities[0].definition.split()[0] in project.expert_instruction
     assert schema.fingerprint in project.description and schema.version in project.description
+    assert project.maximum_annotations == 1 and result.overlap == 1
 
 
 def test_project_is_found_by_its_recorded_id_after_a_rename(ls_client, schema, tmp_path):
@@ -178,6 +182,47 @@ def test_annotation_memory_proposes_strings_annotators_labelled_in_new_documents
     (prediction,) = ls_client.predictions.list(task=new_task.id)
     found = {(r["value"]["text"], r["value"]["labels"][0]) for r in prediction.result}
     assert ("Zorblax Dynamics", "ORG") in found and ("Moscow", "GPE") in found
+
+
+# --- overlap --------------------------------------------------------------------------------------
+
+
+def task_overlaps(client, project_id: int) -> list[int]:
+    return [client.tasks.get(id=task.id).overlap for task in list_tasks(client, project_id)]
+
+
+def test_overlap_sets_how_many_annotators_see_each_document_and_is_kept_when_not_given(ls_client, schema,
+                                                                                       tmp_path):
+    title = unique_title("overlap")
+    first = push(client=ls_client, schema=schema, documents=make_documents(2), project_title=title, overlap=3,
+                 data_dir=tmp_path)
+    assert ls_client.projects.get(id=first.project_id).maximum_annotations == 3 and first.overlap == 3
+    assert task_overlaps(ls_client, first.project_id) == [3, 3]
+
+    kept = push(client=ls_client, schema=schema, documents=make_documents(3), project_title=title, data_dir=tmp_path)
+    assert ls_client.projects.get(id=first.project_id).maximum_annotations == 3 and kept.overlap == 3
+    assert task_overlaps(ls_client, first.project_id) == [3, 3, 3]
+
+    lowered = push(client=ls_client, schema=schema, documents=make_documents(3), project_title=title, overlap=2,
+                   data_dir=tmp_path)
+    assert ls_client.projects.get(id=first.project_id).maximum_annotations == 2 and lowered.overlap == 2
+    assert task_overlaps(ls_client, first.project_id) == [2, 2, 2]
+
+
+def test_overlap_below_one_is_refused_before_anything_changes(ls_client, schema, tmp_path):
+    title = unique_title("overlap-zero")
+    with pytest.raises(ProjectError, match="overlap must be at least 1 annotator per document, got 0"):
+        push(client=ls_client, schema=schema, documents=make_documents(1), project_title=title, overlap=0,
+             data_dir=tmp_path)
+    assert find_project(ls_client, title) is None
+
+
+@pytest.mark.parametrize("value", ["0", "-2", "two"])
+def test_cli_overlap_that_is_not_a_positive_whole_number_is_a_usage_error(value, capsys):
+    with pytest.raises(SystemExit) as caught:
+        main(["push", "--overlap", value])
+    assert caught.value.code == 2
+    assert "argument --overlap:" in capsys.readouterr().err
 
 
 # --- config updates ---------------------------------------------------------------------------------
@@ -402,12 +447,13 @@ def test_two_pushes_at_the_same_time_do_not_duplicate(label_studio, ls_client, t
     assert predictions_per_task(ls_client, project.id) == [1] * count
 
 
-def test_cli_push_prints_a_summary_with_where_to_annotate(label_studio, tmp_path):
+def test_cli_push_prints_a_summary_with_the_overlap_and_where_to_annotate(label_studio, tmp_path):
     corpus = write_corpus(tmp_path / "corpus", 3)
     title = unique_title("cli")
-    done = subprocess.run(cli_push(corpus, title, tmp_path / "data"), env=cli_env(label_studio),
+    done = subprocess.run(cli_push(corpus, title, tmp_path / "data", "--overlap", "2"), env=cli_env(label_studio),
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert f"project '{title}'" in done.stdout and "3 imported, 0 already there" in done.stdout
+    assert "2 annotators per document" in done.stdout
     assert f"annotate at {label_studio.url}/projects/" in done.stdout
     assert label_studio.api_key not in done.stdout + done.stderr

@@ -35,6 +35,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="import without pre-annotations (patterns, gazetteers, annotation memory)")
     parser.add_argument("--batch-size", type=int, default=500, metavar="N",
                         help="documents per import request (default 500)")
+    parser.add_argument("--overlap", type=_at_least_one, metavar="N",
+                        help="annotators who see each document (Label Studio's maximum_annotations); "
+                        "default: leave the project's setting as it is (1 for a new project)")
     parser.add_argument("--url", help="Label Studio URL (default: LABEL_STUDIO_URL, else the embedded server)")
     parser.add_argument("--api-key", help="API key (default: LABEL_STUDIO_API_KEY, else the embedded server's); "
                         "prefer the environment variable: options are visible to other local users")
@@ -54,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         result = push(client=client, schema=schema, documents=corpus.documents, project_title=args.project,
                       annotations_path=args.annotations, preannotate=args.preannotate,
-                      batch_size=args.batch_size, progress=bar, data_dir=args.data_dir,
+                      batch_size=args.batch_size, overlap=args.overlap, progress=bar, data_dir=args.data_dir,
                       notice=lambda message: print(message, file=sys.stderr))
     finally:
         bar.close()
@@ -65,7 +68,8 @@ def run(args: argparse.Namespace) -> int:
 def summary(result: PushResult) -> str:
     state = "created" if result.created else "found"
     lines = [f"project {result.project_title!r} (id {result.project_id}) {state}"
-             + ("; labeling config updated" if result.config_updated else "")]
+             + ("; labeling config updated" if result.config_updated else "")
+             + (f"; {result.overlap} annotators per document" if result.overlap > 1 else "")]
     lines.append(f"documents: {result.imported} imported, {result.already_present} already there"
                  + (f", {result.other_tasks} other task(s) in the project" if result.other_tasks else ""))
     if result.model_version and result.imported:
@@ -82,6 +86,17 @@ def summary(result: PushResult) -> str:
                      f"are (first: {result.duplicates_left[0]}); merge them in Label Studio")
     lines.append(f"annotate at {result.project_url}")
     return "\n".join(lines)
+
+
+def _at_least_one(text: str) -> int:
+    """``--overlap``: a whole number of annotators, 1 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of annotators, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 (annotators per document), got {value}")
+    return value
 
 
 class _ProgressBar:
