@@ -4,10 +4,12 @@
     ├── CorpusError               a corpus file or folder that cannot be loaded
     ├── SchemaError               an invalid schema file
     ├── ConnectionProblem         Label Studio unreachable, wrong key, tokens disabled
+    │   └── RequestRefused        (annotate.connection) a 4xx answer, with its status and detail
     ├── ServerError               the embedded server cannot be started or stopped
     ├── ProjectError              a project that is missing, ambiguous or cannot be updated safely
     ├── AnnotationError           annotations that cannot be converted (lists every problem)
     ├── ExportError               a version folder that cannot be written
+    ├── ReportError               a report whose input cannot be read or output written
     └── ValidationFailed          an export that breaks its rules (lists every problem)
 
 Library code raises; only the command line prints and picks exit codes. Every message says
@@ -57,6 +59,10 @@ class AnnotationError(AnnotateError):
 
 class ExportError(AnnotateError):
     """A dataset version that cannot be written."""
+
+
+class ReportError(AnnotateError):
+    """A report whose input cannot be read or whose files cannot be written."""
 
 
 class ValidationFailed(AnnotateError):

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from annotate.convert import AnnotatorNames, convert_task, iter_tasks
-from annotate.errors import AnnotateError
+from annotate.errors import ReportError
 from annotate.records import DocumentRecord
 from annotate.report_figures import compute_figures
 from annotate.report_html import render_html
@@ -28,10 +28,6 @@ from annotate.schema import Schema
 
 JSON_NAME = "report.json"
 HTML_NAME = "report.html"
-
-
-class ReportError(AnnotateError):
-    """A report that cannot be read from its input or written to its folder."""
 
 
 @dataclass(frozen=True)

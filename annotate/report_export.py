@@ -17,17 +17,13 @@ from typing import Any
 import pyarrow.parquet as pq
 from datasets import Features
 
-from annotate.errors import AnnotateError
+from annotate.errors import ReportError
 from annotate.published import named_labels
 from annotate.records import Annotation, Claim, DocumentRecord, Span
 from annotate.schema import Schema, load_schema
 
 MANIFEST = "manifest.json"
 SCHEMA_FILE = "schema.yaml"
-
-
-class ExportReadError(AnnotateError):
-    """An export folder whose annotations cannot be read."""
 
 
 def read_export(folder: Path, schema: Schema) -> tuple[list[DocumentRecord], Schema]:
@@ -38,7 +34,7 @@ def read_export(folder: Path, schema: Schema) -> tuple[list[DocumentRecord], Sch
         schema = load_schema(folder / SCHEMA_FILE)
     annotation_files = _files(folder, "annotations")
     if not annotation_files:
-        raise ExportReadError(f"{folder}: no annotations config (data/annotations/*.parquet); pass an export "
+        raise ReportError(f"{folder}: no annotations config (data/annotations/*.parquet); pass an export "
                               "version folder such as exports/v1.0.0, or a pulled Label Studio JSON file")
     titles = {row["id"]: row.get("title") or "" for file in _files(folder, "documents")
               for row in _rows(file, ["id", "title"])}
@@ -59,7 +55,7 @@ def _files(folder: Path, config: str) -> list[Path]:
         try:
             splits = json.loads(manifest.read_text(encoding="utf-8")).get("configs", {}).get(config, {})
         except (OSError, ValueError) as error:
-            raise ExportReadError(f"{manifest}: cannot read the manifest ({error}); run annotate validate "
+            raise ReportError(f"{manifest}: cannot read the manifest ({error}); run annotate validate "
                                   "on this folder") from None
         return [folder / entry["path"] for _, entry in sorted(splits.items())]
     return sorted((folder / "data" / config).glob("*.parquet"))
@@ -75,7 +71,7 @@ def _rows(file: Path, columns: list[str] | None) -> Iterator[dict[str, Any]]:
                 yield {name: named_labels(value, features[name]) if name in features else value
                        for name, value in row.items()}
     except (OSError, ValueError) as error:
-        raise ExportReadError(f"{file}: cannot read the Parquet file ({error}); run annotate validate "
+        raise ReportError(f"{file}: cannot read the Parquet file ({error}); run annotate validate "
                               "on this folder") from None
 
 

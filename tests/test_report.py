@@ -421,8 +421,8 @@ def test_report_on_three_annotators_made_through_the_real_server(ls_client, tmp_
         "doc-3": [(alice, 20.0, False, [_entity("a6", "IAEA", "ORG"), _entity("a7", "November", "DATE"),
                                         _stance("NONE")])],
     }
-    for doc_id, annotations in work.items():
-        for user, seconds, cancelled, result in annotations:
+    for doc_id, made in work.items():
+        for user, seconds, cancelled, result in made:
             ls_client.annotations.create(id=tasks[doc_id], result=result, completed_by=user, lead_time=seconds,
                                          was_cancelled=cancelled)
 
