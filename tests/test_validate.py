@@ -176,7 +176,7 @@ def test_an_export_with_quarantined_annotations_passes(tmp_path: Path) -> None:
 
 def test_a_missing_path_fails_with_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", str(tmp_path / "nowhere")]) == 1
-    assert "no such folder" in capsys.readouterr().out
+    assert "no such folder" in capsys.readouterr().err
 
 
 def test_an_empty_exports_root_fails(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from annotate import __version__
 from annotate.errors import AnnotateError
@@ -19,8 +20,16 @@ from annotate.errors import AnnotateError
 COMMANDS = ("schema", "corpus", "server", "push", "pull", "export", "validate", "report")
 
 
+class _Parser(argparse.ArgumentParser):
+    """A parser whose usage errors are one line on stderr, ``error: <command>: <what>; see ...``
+    (exit 2), like every other error; subcommand parsers are made of the same class."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {self.prog}: {message}; see {self.prog} --help\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="annotate",
         description="Turn news articles into a versioned, validated Hugging Face dataset "
         "of entities, claims and stance, annotated in Label Studio.",

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from annotate.connection import connect, resolve_connection
 from annotate.corpus import load_corpus
+from annotate.errors import CorpusError
 from annotate.push import PushResult, push
 from annotate.schema import load_schema
 from annotate.server import DEFAULT_DATA_DIR
@@ -49,7 +50,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     schema = load_schema(args.schema)
-    corpus = load_corpus(args.corpus)
+    try:
+        corpus = load_corpus(args.corpus)
+    except CorpusError as error:  # as `annotate corpus` does: every problem behind it, then the error line
+        if len(error.problems) > 1:
+            for problem in error.problems:
+                if problem not in str(error):
+                    print(problem, file=sys.stderr)
+        raise
     for problem in corpus.problems:
         print(f"skipped: {problem}", file=sys.stderr)
     client = connect(resolve_connection(args.url, args.api_key, data_dir=args.data_dir))

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
+from annotate.errors import AnnotateError
 from annotate.validate import Failure, ValidationReport, validate
 
 FORMATS = ("text", "json", "github")
@@ -29,7 +31,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    report = validate(args.path)
+    path = Path(args.path)
+    if not path.is_dir():  # a wrong argument, not a broken export: one error line, no report
+        problem = "not a folder" if path.exists() else "no such folder"
+        raise AnnotateError(f"{path}: {problem}; give a version folder (exports/v1.0.0) or the exports root (exports)")
+    report = validate(path)
     if args.format == "json":
         print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
     elif args.format == "github":
