@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import xml.etree.ElementTree as ElementTree
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -24,6 +23,7 @@ from label_studio_sdk.core.api_error import ApiError
 
 from annotate.connection import call_with_retries
 from annotate.errors import ConnectionProblem, ProjectError
+from annotate.files import write_atomically
 from annotate.guidelines import guidelines_html
 from annotate.labelconfig import label_config
 from annotate.schema import Schema
@@ -110,20 +110,7 @@ def _record_project(data_dir: Path, url: str, title: str, project_id: int) -> No
     servers[title] = project_id
     with contextlib.suppress(OSError):  # a cache: pushes work without it
         data_dir.mkdir(parents=True, exist_ok=True)
-        _write_atomically(path, json.dumps(record, indent=2, ensure_ascii=False) + "\n")
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(temporary, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            temporary.unlink()
+        write_atomically(path, json.dumps(record, indent=2, ensure_ascii=False) + "\n")
 
 
 def _create_project(client: LabelStudio, schema: Schema, title: str) -> tuple[Any, bool]:

@@ -31,6 +31,7 @@ from label_studio_sdk import LabelStudio
 from annotate import __version__
 from annotate.connection import call_with_retries
 from annotate.errors import ExportError, ProjectError
+from annotate.files import process_alive
 from annotate.studio import find_project, get_project, server_url
 
 POLL_INTERVAL = 0.5
@@ -244,23 +245,13 @@ def _remove_stale_parts(out: Path) -> None:
         pid_text = rest.split(".", 1)[0]
         if not rest.endswith((PART_SUFFIX, PART_SUFFIX + ".meta.json")) or not pid_text.isdigit():
             continue
-        if not _alive(int(pid_text)):
+        if not process_alive(int(pid_text)):
             with contextlib.suppress(OSError):
                 leftover.unlink()
 
 
 def _glob_escape(name: str) -> str:
     return "".join(f"[{char}]" if char in "*?[" else char for char in name)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _iso(value: Any) -> str | None:

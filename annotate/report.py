@@ -12,8 +12,6 @@ is the small part that goes into a dataset card.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +19,7 @@ from typing import Any, NamedTuple
 
 from annotate.convert import AnnotatorNames, convert_task, iter_tasks
 from annotate.errors import ReportError
+from annotate.files import write_atomically
 from annotate.records import DocumentRecord
 from annotate.report_figures import compute_figures
 from annotate.report_html import render_html
@@ -174,14 +173,7 @@ def write_report(report: Report, out_dir: Path) -> ReportFiles:
 
 def _write_atomic(path: Path, text: str) -> None:
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as file:
-                file.write(text)
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_atomically(path, text)
     except OSError as error:
         raise ReportError(f"{path}: cannot write the report ({error.strerror or error}); "
                           "check the folder's permissions and free space") from None

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from annotate.errors import ServerError
+from annotate.files import process_alive, write_atomically
 
 DEFAULT_DATA_DIR = ".labelstudio"
 DEFAULT_PORT = 8080
@@ -269,7 +270,7 @@ def _wait_until_healthy(url: str, pid: int, folder: Path, timeout: float, *, our
     while True:
         if _healthy(url):
             return
-        if not _alive(pid):
+        if not process_alive(pid):
             raise ServerError(
                 f"Label Studio stopped while starting (data folder {folder}); last lines of "
                 f"{folder / LOG_FILE}:\n{log_tail(folder)}"
@@ -304,35 +305,16 @@ def _terminate(pid: int, grace: float = 20) -> None:
                 os.kill(pid, sig)
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
-            if not _alive(pid):
+            if not process_alive(pid):
                 return
             time.sleep(0.1)
-    if _alive(pid):
+    if process_alive(pid):
         raise ServerError(f"Label Studio (pid {pid}) did not stop; stop it by hand with: kill -9 {pid}")
-
-
-def _alive(pid: int) -> bool:
-    """True while ``pid`` is a running process (a zombie counts as gone; our own child is reaped)."""
-    with contextlib.suppress(ChildProcessError, OSError):
-        done, _ = os.waitpid(pid, os.WNOHANG)
-        if done == pid:
-            return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        return stat.rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
 
 
 def _is_our_server(pid: int, folder: Path) -> bool:
     """True when ``pid`` runs Label Studio with ``--data-dir folder`` (guards against reused pids)."""
-    if not _alive(pid):
+    if not process_alive(pid):
         return False
     argv = _command_line(pid)
     if not argv:
@@ -399,20 +381,8 @@ def _read_pid_file(folder: Path) -> dict | None:
 
 
 def _write_private_json(path: Path, content: dict) -> None:
-    """Write JSON readable by the owner only: a 0600 temp file in the same folder, then os.replace."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    _remove(temporary)
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(content, handle, indent=2)
-            handle.write("\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        _remove(temporary)
-        raise
+    """Write JSON readable by the owner only (0600 from the moment the file exists)."""
+    write_atomically(path, json.dumps(content, indent=2) + "\n", mode=0o600)
 
 
 def _remove(path: Path) -> None:
