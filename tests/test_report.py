@@ -502,3 +502,20 @@ def _render(page: Path, screenshot: Path) -> None:
         finally:
             browser.close()
     assert requested == [page.as_uri()]
+
+
+def test_export_card_carries_the_agreement_summary_of_a_report_json(tmp_path, capsys):
+    from export_data import realistic_export, write_export
+
+    raw = write_export(tmp_path / "raw.json", realistic_export(fillers=2))
+    schema_file = str(Path(__file__).resolve().parent.parent / "schemas" / "arms_news.yaml")
+    assert main(["report", "--input", str(raw), "--schema", schema_file, "--out", str(tmp_path / "rep")]) == 0
+    figures = json.loads((tmp_path / "rep" / "report.json").read_text(encoding="utf-8"))
+    assert main(["export", "--input", str(raw), "--schema", schema_file, "--version", "1.0.0",
+                 "--out", str(tmp_path / "exports"), "--agreement", str(tmp_path / "rep" / "report.json")]) == 0
+    card = (tmp_path / "exports" / "v1.0.0" / "README.md").read_text(encoding="utf-8")
+    section = card.split("## Annotator agreement", 1)[1].split("\n## ", 1)[0]
+    assert "| entities, all labels |" in section and "Krippendorff's alpha" in section
+    agreement = figures["agreement"]
+    assert agreement["annotators"] >= 2
+    assert f"Pairwise agreement between {agreement['annotators']} annotators on {agreement['documents']} " in section

@@ -38,7 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--split-ratios", metavar="T,V,T", default=None,
                         help="train,validation,test ratios for new documents (default: 0.8,0.1,0.1)")
     parser.add_argument("--agreement", metavar="FILE",
-                        help="agreement figures (JSON from annotate report) to summarise in the card")
+                        help="report.json written by annotate report: its headline agreement figures go into the card")
     parser.set_defaults(handler=run)
 
 
@@ -51,6 +51,9 @@ def _agreement(path: str | None) -> dict | None:
         raise ExportError(f"{path}: cannot read the agreement figures ({error}); run annotate report first") from None
     if not isinstance(data, dict):
         raise ExportError(f"{path}: the agreement figures must be a JSON object")
+    if "agreement" in data and "markdown" not in data:  # a whole report.json: keep the headline figures
+        from annotate.report import Report, agreement_summary
+        return agreement_summary(Report(figures=data))
     return data
 
 
