@@ -27,12 +27,15 @@ __all__ = ["AnnotatorNames", "Problem", "convert_task", "iter_tasks"]
 _DATA_FIELDS = (TEXT_NAME, "title", "document_id", "source")
 
 
-def convert_task(task: dict, schema: Schema, *, names: AnnotatorNames) -> tuple[DocumentRecord | None, list[Problem]]:
+def convert_task(task: dict, schema: Schema, *, names: AnnotatorNames,
+                 predictions: bool = True) -> tuple[DocumentRecord | None, list[Problem]]:
     """The document record of one exported task, and every problem found in it.
 
     The record is ``None`` only when the task itself is unusable (no text, no document id, no
     task id). Otherwise it holds every annotation that could be read, each with only the spans,
-    claims and links that are valid; everything else is a :class:`Problem`.
+    claims and links that are valid; everything else is a :class:`Problem`. With
+    ``predictions=False`` the task's predictions are not read at all (the record has none and
+    they raise no problem): the dataset export publishes annotations only.
     """
     if not isinstance(task, dict):
         return None, [Problem(None, None, None, None, f"a task must be a JSON object, got {kind(task)}; "
@@ -83,13 +86,13 @@ def convert_task(task: dict, schema: Schema, *, names: AnnotatorNames) -> tuple[
         annotation = checker.annotation(raw, index, names)
         if annotation is not None:
             annotations.append(annotation)
-    predictions = []
-    for index, raw in enumerate(checker.items(task, "predictions")):
+    predicted = []
+    for index, raw in enumerate(checker.items(task, "predictions") if predictions else ()):
         prediction = checker.prediction(raw, index)
         if prediction is not None:
-            predictions.append(prediction)
+            predicted.append(prediction)
     record = DocumentRecord(id=document_id, task_id=task_id, title=title, text=text, source=source,
-                            annotations=tuple(annotations), predictions=tuple(predictions), meta=meta)
+                            annotations=tuple(annotations), predictions=tuple(predicted), meta=meta)
     return record, problems
 
 

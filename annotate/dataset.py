@@ -1,9 +1,13 @@
 """``export()``: a raw Label Studio export becomes an immutable, versioned dataset folder.
 
-The data flows one way, one task at a time, so memory stays flat however large the export:
+The data flows one way, a task at a time, so memory stays flat however large the export:
 
     raw JSON --iter_tasks--> task --convert_task--> DocumentRecord (+ problems)
-        --gold.merge--> GoldDocument --RowBuilder--> rows --DatasetWriter--> Parquet per config/split
+        --gold.merge--> GoldDocument --TableBuilder--> Arrow tables, a batch of documents at a time
+        --DatasetWriter--> Parquet per config/split
+
+Predictions are not read: the dataset publishes annotations only. Tables are built and written
+by a :mod:`annotate.rowsink`, in this process or shared with a second one.
 
 Everything is written into a dot-prefixed work folder inside the output root and renamed to
 ``vX.Y.Z`` only when complete: a crash or a kill leaves no version folder, and the next run
@@ -99,6 +103,7 @@ class _Pass:
     problems: list[Problem] = field(default_factory=list)
     document_ids: set[str] = field(default_factory=set)
     tasks_of: dict[str, int] = field(default_factory=dict)  # document id -> first task id
+    source: dict[str, Any] = field(default_factory=dict)  # the raw export's name, checksum, snapshot
 
 
 def export(input_path: Path | str, *, schema: Schema, out_root: Path | str = "exports",
@@ -157,6 +162,7 @@ def _build(request: _Request, schema: Schema, history: _History, work: Path) -> 
     try:
         with fewer_collections():
             _stream(request, schema, state, sink, SplitAssigner(request.ratios, history.splits))
+        state.source = source_of(request.source_file)  # while a row writer process finishes its files
         files = sink.close()
     except BaseException:
         sink.abandon()
@@ -191,7 +197,7 @@ def _publish(request: _Request, schema: Schema, history: _History, state: _Pass,
     facts = CardFacts(
         schema=schema, version=str(chosen), features=config_features(schema), files=files,
         file_sizes={f.path: (work / f.path).stat().st_size for s in files.values() for f in s.values()},
-        counts=counts, label_counts=label_counts, ratios=request.ratios, source=source_of(request.source_file),
+        counts=counts, label_counts=label_counts, ratios=request.ratios, source=state.source,
         toolkit_version=__version__, changes=summary_lines(str(chosen), diff, reasons, counts),
         root_name=request.root.resolve().name, annotator_emails=request.include_emails,
         guidelines_file=GUIDELINES, quarantine_file=QUARANTINE if request.quarantine else None,
@@ -245,7 +251,7 @@ def _stream(request: _Request, schema: Schema, state: _Pass, sink: RowSink, assi
     counts = state.counts
     for task in iter_tasks(request.source_file):
         counts.tasks += 1
-        record, found = convert_task(task, schema, names=names)
+        record, found = convert_task(task, schema, names=names, predictions=False)
         if record is not None:
             first = state.tasks_of.setdefault(record.id, record.task_id)
             if first != record.task_id:

@@ -96,13 +96,6 @@ class DatasetWriter:
             for split in SPLITS
         }
 
-    def schema(self, config: str) -> pa.Schema:
-        return self._files[config, SPLITS[0]].schema
-
-    def table(self, config: str, rows: list[dict]) -> pa.Table:
-        """Rows of one config as an Arrow table with that config's schema."""
-        return pa.Table.from_pylist(rows, schema=self.schema(config))
-
     def add(self, config: str, split: str, table: pa.Table) -> None:
         """Append rows (in order) to the file of ``config`` and ``split``."""
         if table.num_rows:

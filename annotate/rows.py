@@ -1,43 +1,182 @@
-"""The rows of the four configs for one document, with labels encoded as ClassLabel ids.
+"""Arrow tables of the four configs, built for a batch of documents at a time.
 
-Rows follow :func:`annotate.features.config_features` field by field. A ``ner`` row is one
-sentence (:mod:`annotate.sentences`; sentences are joined when an entity crosses their boundary)
-whose tokens (:mod:`annotate.tokens`) carry offsets into the document text. A ``claims`` row's
-``context`` is the sentence (or sentences) holding the claim; its ``id`` is
-``<document id>:<claim id>``, unique across the dataset.
+Tables follow :func:`annotate.features.config_features` field by field, labels encoded as
+ClassLabel ids. ``documents`` and ``annotations`` come from the records and their gold merge;
+``ner`` and ``claims`` are derived from the ``documents`` table alone (its ids, texts, entities
+and claims), so that a second process can build them from that table (:mod:`annotate.rowsink`).
+
+A ``ner`` row is one sentence (:mod:`annotate.sentences`; sentences are joined when an entity
+crosses their boundary) whose tokens (:mod:`annotate.tokens`) carry offsets into the document
+text. A ``claims`` row's ``context`` is the sentence (or sentences) holding the claim; its ``id``
+is ``<document id>:<claim id>``, unique across the dataset.
+
+Every column is gathered as one flat Python list per field (nested lists as flat values plus
+offsets), or read by Arrow straight from the records' attributes, and converted in one call:
+many times faster than a dict per row.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from itertools import accumulate, chain
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from annotate.errors import ExportError
 from annotate.records import Annotation, Claim, DocumentRecord, GoldDocument, Span
 from annotate.schema import Schema
 from annotate.sentences import covering, merge_across, sentence_spans
-from annotate.tokens import flat_entities, iob2_tags, tokenize
+from annotate.tokens import flat_spans, tag_ids, tokenize
 
 
-@dataclass(frozen=True)
-class DocumentRows:
-    """The ``documents``, ``claims`` and ``annotations`` rows of one document (``ner`` rows go
-    to :class:`NerColumns`)."""
+class TableBuilder:
+    """Builds the tables of one schema; label-to-id lookups and Arrow types are found once."""
 
-    documents: list[dict]
-    claims: list[dict]
-    annotations: list[dict]
+    def __init__(self, schema: Schema, arrow_schemas: Mapping[str, pa.Schema]) -> None:
+        self.schemas = dict(arrow_schemas)
+        self.entity_names = pa.array(schema.entity_labels, pa.string())
+        self.stance_ids = {value: i for i, value in enumerate(schema.stance.values)}
+        self.attribute_ids = {a.name: {v: i for i, v in enumerate(a.values)} for a in schema.claims.attributes}
+        self.target = schema.stance.target
 
-    def by_config(self) -> dict[str, list[dict]]:
-        return {"documents": self.documents, "claims": self.claims, "annotations": self.annotations}
+    # -- documents and annotations, from the records -------------------------------------------
+
+    def documents(self, pairs: Sequence[tuple[DocumentRecord, GoldDocument]]) -> pa.Table:
+        """One row per document, with its gold entities, claims and stance."""
+        records = [record for record, _ in pairs]
+        golds = [gold for _, gold in pairs]
+        schema = self.schemas["documents"]
+        return _table(schema, {
+            "id": [record.id for record in records],
+            "title": [record.title for record in records],
+            "text": [record.text for record in records],
+            "source": [record.source for record in records],
+            "entities": self._spans([gold.entities for gold in golds], schema.field("entities").type),
+            "claims": self._claims([(f"document {record.id} (gold)", gold.claims, gold.entities)
+                                    for record, gold in pairs], schema.field("claims").type),
+            "stance": [self._stance(gold.stance) for gold in golds],
+            "annotators": [list(gold.annotators) for gold in golds],
+            "policy": [gold.policy for gold in golds],
+        })
+
+    def annotations(self, records: Sequence[DocumentRecord]) -> pa.Table:
+        """One row per usable annotation of each record, unmerged (see :func:`_annotation_keys`)."""
+        rows = [(record, annotation, key) for record in records
+                for annotation, key in zip(*_annotation_keys(record.usable_annotations))]
+        annotations = [annotation for _, annotation, _ in rows]
+        schema = self.schemas["annotations"]
+        return _table(schema, {
+            "id": [f"{record.id}:{key}" for record, _, key in rows],
+            "document_id": [record.id for record, _, _ in rows],
+            "annotator": [annotation.annotator for annotation in annotations],
+            "ground_truth": [annotation.ground_truth for annotation in annotations],
+            "lead_time": [annotation.lead_time for annotation in annotations],
+            "entities": self._spans([annotation.entities for annotation in annotations],
+                                    schema.field("entities").type),
+            "claims": self._claims([(f"document {record.id}, annotation {annotation.id}", annotation.claims,
+                                     annotation.entities) for record, annotation, _ in rows],
+                                   schema.field("claims").type),
+            "stance": [self._stance(annotation.document_stance) for annotation in annotations],
+        })
+
+    def _stance(self, value: str | None) -> int | None:
+        return None if value is None else self.stance_ids[value]
+
+    def _spans(self, lists: list[Sequence[Span]], list_type: pa.ListType) -> pa.Array:
+        """A list of ``(id, start, end, text, label)`` structs per row."""
+        struct_type = list_type.value_type
+        # Arrow reads the fields straight from each span's ``__dict__``, faster than from one
+        # Python list per field; labels come as names, then become ids in one vectorized lookup.
+        source_type = pa.struct([pa.field(f.name, pa.string()) if f.name == "label" else f for f in struct_type])
+        spans = pa.array(list(map(vars, chain.from_iterable(lists))), source_type)
+        labels = pc.index_in(spans.field("label"), value_set=self.entity_names)
+        if labels.null_count:
+            raise ExportError("an entity label is not in the schema; this is a bug in the converter, please report it")
+        # Through NumPy: the ids then carry no validity bitmap, like every other column, so the
+        # Arrow size recorded in the card and manifest stays the same.
+        labels = pa.array(labels.to_numpy(), struct_type.field("label").type)
+        children = [labels if f.name == "label" else spans.field(f.name) for f in struct_type]
+        offsets = pa.array(list(accumulate(map(len, lists), initial=0)), pa.int32())
+        return pa.ListArray.from_arrays(offsets, pa.StructArray.from_arrays(children, fields=list(struct_type)),
+                                        type=list_type)
+
+    def _claims(self, lists: list[tuple[str, Sequence[Claim], Sequence[Span]]], list_type: pa.ListType) -> pa.Array:
+        """A list of ``(id, start, end, text, claimant_id, claimant, stance, *attributes)`` structs
+        per row, from ``(where, claims, entities)`` (``where`` names the row in an error)."""
+        claims = [claim for _, row_claims, _ in lists for claim in row_claims]
+        claimants = [name for where, row_claims, entities in lists for name in _claimants(where, row_claims, entities)]
+        attributes = [[None if claim.attributes.get(name) is None else ids[claim.attributes[name]] for claim in claims]
+                      for name, ids in self.attribute_ids.items()]
+        return _lists([row_claims for _, row_claims, _ in lists], list_type, [
+            [claim.id for claim in claims], [claim.start for claim in claims], [claim.end for claim in claims],
+            [claim.text for claim in claims], [claim.claimant_id for claim in claims], claimants,
+            [self._stance(claim.stance) for claim in claims], *attributes])
+
+    # -- ner and claims, from the documents table ----------------------------------------------
+
+    def derived(self, documents: pa.Table) -> dict[str, pa.Table]:
+        """The ``ner`` and ``claims`` tables of the documents in a ``documents`` table."""
+        ids = _python(documents.column("id").combine_chunks())
+        texts = _python(documents.column("text").combine_chunks())
+        # Without ids: entities of equal start, end and label give the same tags, whichever is kept.
+        entities = _Flat(documents.column("entities").combine_chunks(), ("start", "end", "label"))
+        claims = _Flat(documents.column("claims").combine_chunks(),
+                       ("id", "start", "end", "text", "claimant", "stance", *self.attribute_ids))
+        claim_fields = claims.fields
+        claim_starts, claim_ends = claim_fields["start"], claim_fields["end"]
+        ner = _NerColumns()
+        context: list[str] = []
+        for row, (document_id, text) in enumerate(zip(ids, texts)):
+            sentences = sentence_spans(text)
+            for index in range(*claims.bounds(row)):
+                begin, end = covering(sentences, claim_starts[index], claim_ends[index])
+                context.append(text[begin:end])
+            ner.add(document_id, text, flat_spans(entities.rows(row)), sentences)
+        claim_ids = claim_fields["id"]
+        document_ids = [ids[row] for row in claims.row_of_values()]
+        return {
+            "ner": ner.table(self.schemas["ner"]),
+            "claims": _table(self.schemas["claims"], {
+                "id": [f"{document_id}:{claim_id}" for document_id, claim_id in zip(document_ids, claim_ids)],
+                "document_id": document_ids,
+                "claim_id": claim_ids,
+                "claim": claim_fields["text"],
+                "context": context,
+                "claimant": claim_fields["claimant"],
+                "target": [self.target] * len(claim_ids),
+                "stance": claim_fields["stance"],
+                **{name: claim_fields[name] for name in self.attribute_ids},
+            }),
+        }
 
 
-class NerColumns:
-    """``ner`` rows of many documents kept as flat columns: Arrow takes them in one go, ten
-    times faster than one dict per sentence."""
+class _Flat:
+    """The values of a list-of-structs column as one Python list per struct field."""
+
+    def __init__(self, column: pa.ListArray, names: Sequence[str]) -> None:
+        values = column.flatten()
+        self.fields = {name: _python(values.field(name)) for name in names}
+        offsets = _python(column.offsets)
+        self.offsets = [offset - offsets[0] for offset in offsets]
+        self.names = tuple(names)
+
+    def bounds(self, row: int) -> tuple[int, int]:
+        return self.offsets[row], self.offsets[row + 1]
+
+    def rows(self, row: int) -> list[tuple]:
+        """Row ``row``'s structs as tuples of the fields, in the order of ``names``."""
+        first, last = self.bounds(row)
+        return list(zip(*(self.fields[name][first:last] for name in self.names)))
+
+    def row_of_values(self) -> list[int]:
+        """The row of each value."""
+        return [row for row in range(len(self.offsets) - 1) for _ in range(self.offsets[row + 1] - self.offsets[row])]
+
+
+class _NerColumns:
+    """``ner`` rows kept as flat columns: one row per sentence of each document."""
 
     def __init__(self) -> None:
         self.ids: list[str] = []
@@ -48,11 +187,27 @@ class NerColumns:
         self.starts: list[int] = []
         self.ends: list[int] = []
 
-    def __len__(self) -> int:
-        return len(self.ids)
+    def add(self, document_id: str, text: str, entities: list[tuple[int, int, int]],
+            sentences: list[tuple[int, int]]) -> None:
+        """Append the rows of one document: ``entities`` as ``(start, end, label id)``, not
+        overlapping (:func:`~annotate.tokens.flat_spans`), ``sentences`` from
+        :func:`~annotate.sentences.sentence_spans` (joined here where an entity crosses them)."""
+        tokens, starts, ends = tokenize(text, [offset for entity in entities for offset in entity[:2]])
+        self.tokens += tokens
+        self.tags += tag_ids(starts, ends, entities)
+        self.starts += starts
+        self.ends += ends
+        base = self.offsets[-1]
+        first = 0
+        for number, (_, sentence_end) in enumerate(merge_across(sentences, [entity[:2] for entity in entities])):
+            last = bisect_right(ends, sentence_end, first)
+            if last > first:
+                self.ids.append(f"{document_id}:{number}")
+                self.document_ids.append(document_id)
+                self.offsets.append(base + last)
+            first = last
 
     def table(self, schema: pa.Schema) -> pa.Table:
-        """The rows as a table of the ``ner`` schema."""
         offsets = pa.array(self.offsets, pa.int32())
 
         def lists(values: list, name: str) -> pa.Array:
@@ -65,136 +220,45 @@ class NerColumns:
             schema=schema)
 
 
-class RowBuilder:
-    """Builds rows for one schema; the label-to-id lookups are made once."""
+def _python(array: pa.Array) -> list:
+    """The values of ``array`` as a Python list: integers without nulls through NumPy, several
+    times faster than ``to_pylist`` (which the rest takes: NumPy would turn null integers into
+    NaN floats)."""
+    if pa.types.is_integer(array.type) and not array.null_count:
+        return array.to_numpy().tolist()
+    return array.to_pylist()
 
-    def __init__(self, schema: Schema) -> None:
-        self.schema = schema
-        self.entity_labels = schema.entity_labels
-        self.entity_ids = {label: i for i, label in enumerate(schema.entity_labels)}
-        self.stance_ids = {value: i for i, value in enumerate(schema.stance.values)}
-        self.attribute_ids = {a.name: {v: i for i, v in enumerate(a.values)} for a in schema.claims.attributes}
-        self.target = schema.stance.target
 
-    def rows(self, record: DocumentRecord, gold: GoldDocument | None,
-             sentences: list[tuple[int, int]] | None = None) -> DocumentRows:
-        """The rows of ``record``: gold configs only when ``gold`` is given; ``annotations`` always
-        (every usable annotation of the record). ``sentences`` (from
-        :func:`~annotate.sentences.sentence_spans`) is computed when not given."""
-        annotations = [self.annotation_row(record, a, key)
-                       for a, key in zip(*_annotation_keys(record.usable_annotations))]
-        if gold is None:
-            return DocumentRows([], [], annotations)
-        if sentences is None:
-            sentences = sentence_spans(record.text)
-        return DocumentRows(
-            documents=[self.document_row(record, gold)],
-            claims=self.claim_rows(record, gold, sentences),
-            annotations=annotations,
-        )
+def _table(schema: pa.Schema, columns: Mapping[str, list | pa.Array]) -> pa.Table:
+    """A table of ``schema`` from its columns by name (lists or ready arrays)."""
+    return pa.Table.from_arrays(
+        [column if isinstance(column, pa.Array) else pa.array(column, field.type)
+         for field, column in ((field, columns[field.name]) for field in schema)],
+        schema=schema)
 
-    # -- shared parts ----------------------------------------------------------------------------
 
-    def _stance(self, value: str | None) -> int | None:
-        return None if value is None else self.stance_ids[value]
+def _lists(rows: list[Sequence], list_type: pa.ListType, fields: list[list]) -> pa.Array:
+    """A list-of-structs array: row ``i`` holds ``len(rows[i])`` structs, whose field values
+    come in order from the flat lists ``fields`` (one per struct field)."""
+    struct_type = list_type.value_type
+    children = [pa.array(values, struct_type.field(index).type) for index, values in enumerate(fields)]
+    offsets = pa.array(list(accumulate(map(len, rows), initial=0)), pa.int32())
+    return pa.ListArray.from_arrays(offsets, pa.StructArray.from_arrays(children, fields=list(struct_type)),
+                                    type=list_type)
 
-    # Nested spans and claims are tuples in the field order of the features' structs
-    # (:func:`annotate.features.config_features`): Arrow converts them ten times faster than dicts.
 
-    def _spans(self, spans: Sequence[Span]) -> list[tuple]:
-        """``(id, start, end, text, label)`` per span."""
-        ids = self.entity_ids
-        return [(s.id, s.start, s.end, s.text, ids[s.label]) for s in spans]
-
-    def _claims(self, where: str, claims: Sequence[Claim], entities: Sequence[Span]) -> list[tuple]:
-        """``(id, start, end, text, claimant_id, claimant, stance, *attributes)`` per claim."""
-        names = {span.id: span.text for span in entities}
-        rows = []
-        for claim in claims:
-            attributes = claim.attributes
-            rows.append((claim.id, claim.start, claim.end, claim.text, claim.claimant_id,
-                         self._claimant(where, claim, names), self._stance(claim.stance),
-                         *(None if attributes.get(name) is None else ids[attributes[name]]
-                           for name, ids in self.attribute_ids.items())))
-        return rows
-
-    @staticmethod
-    def _claimant(where: str, claim: Claim, names: dict[str, str]) -> str | None:
-        if claim.claimant_id is None:
-            return None
-        if claim.claimant_id not in names:
+def _claimants(where: str, claims: Sequence[Claim], entities: Sequence[Span]) -> list[str | None]:
+    """The text of each claim's claimant entity (None: no claimant)."""
+    if not claims:
+        return []
+    names = {span.id: span.text for span in entities}
+    found = []
+    for claim in claims:
+        if claim.claimant_id is not None and claim.claimant_id not in names:
             raise ExportError(f"{where}, claim {claim.id}: claimant {claim.claimant_id} is not one of its "
                               "entities; this is a bug in the gold merge or the converter, please report it")
-        return names[claim.claimant_id]
-
-    # -- the four configs ------------------------------------------------------------------------
-
-    def document_row(self, record: DocumentRecord, gold: GoldDocument) -> dict:
-        return {
-            "id": record.id,
-            "title": record.title,
-            "text": record.text,
-            "source": record.source,
-            "entities": self._spans(gold.entities),
-            "claims": self._claims(f"document {record.id} (gold)", gold.claims, gold.entities),
-            "stance": self._stance(gold.stance),
-            "annotators": list(gold.annotators),
-            "policy": gold.policy,
-        }
-
-    def add_ner(self, columns: NerColumns, document_id: str, text: str, gold_entities: Sequence[Span],
-                sentences: list[tuple[int, int]]) -> None:
-        """Append the ``ner`` rows of one document to ``columns``: one per sentence of ``text``
-        (sentences joined where an entity crosses them)."""
-        entities = flat_entities(gold_entities, self.entity_labels)
-        tokens, starts, ends = tokenize(text, [o for span in entities for o in (span.start, span.end)])
-        columns.tokens += tokens
-        columns.tags += iob2_tags(starts, ends, entities, self.entity_labels)
-        columns.starts += starts
-        columns.ends += ends
-        base = columns.offsets[-1]
-        first = 0
-        for number, (_, sentence_end) in enumerate(merge_across(sentences, [(e.start, e.end) for e in entities])):
-            last = bisect_right(ends, sentence_end, first)
-            if last > first:
-                columns.ids.append(f"{document_id}:{number}")
-                columns.document_ids.append(document_id)
-                columns.offsets.append(base + last)
-            first = last
-
-    def claim_rows(self, record: DocumentRecord, gold: GoldDocument,
-                   sentences: list[tuple[int, int]]) -> list[dict]:
-        text = record.text
-        rows = []
-        for claim_id, start, end, claim, _, claimant, stance, *attributes in self._claims(
-                f"document {record.id} (gold)", gold.claims, gold.entities):
-            context_start, context_end = covering(sentences, start, end)
-            row = {
-                "id": f"{record.id}:{claim_id}",
-                "document_id": record.id,
-                "claim_id": claim_id,
-                "claim": claim,
-                "context": text[context_start:context_end],
-                "claimant": claimant,
-                "target": self.target,
-                "stance": stance,
-            }
-            row.update(zip(self.attribute_ids, attributes))
-            rows.append(row)
-        return rows
-
-    def annotation_row(self, record: DocumentRecord, annotation: Annotation, key: str) -> dict:
-        return {
-            "id": f"{record.id}:{key}",
-            "document_id": record.id,
-            "annotator": annotation.annotator,
-            "ground_truth": annotation.ground_truth,
-            "lead_time": annotation.lead_time,
-            "entities": self._spans(annotation.entities),
-            "claims": self._claims(f"document {record.id}, annotation {annotation.id}",
-                                   annotation.claims, annotation.entities),
-            "stance": self._stance(annotation.document_stance),
-        }
+        found.append(None if claim.claimant_id is None else names[claim.claimant_id])
+    return found
 
 
 def _annotation_keys(annotations: Sequence[Annotation]) -> tuple[list[Annotation], list[str]]:

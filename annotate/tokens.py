@@ -28,8 +28,7 @@ import re
 import unicodedata
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
-from itertools import accumulate
-from operator import le
+from itertools import accumulate, pairwise
 
 from annotate.records import Span
 
@@ -110,18 +109,26 @@ def _attach(text: str, tokens: list[str], starts: list[int], ends: list[int]) ->
 def flat_entities(entities: Iterable[Span], labels: Sequence[str]) -> list[Span]:
     """Entities without overlaps, sorted by start: the longest wins, then the earliest start,
     then the label listed first in ``labels``."""
-    by_start = sorted(entities, key=lambda s: (s.start, s.end))
-    starts = [span.start for span in by_start]
-    ends = [span.end for span in by_start]
-    if all(map(le, ends[:-1], starts[1:])):
-        return by_start  # no overlap: the common case
+    spans = list(entities)
     rank = {label: index for index, label in enumerate(labels)}
-    ordered = sorted(by_start, key=lambda s: (-(s.end - s.start), s.start, rank.get(s.label, len(rank)), s.id))
-    kept: list[Span] = []
+    # The span's place in ``spans`` stands in for its id: ids may repeat outside a gold record.
+    kept = flat_spans([(s.start, s.end, rank.get(s.label, len(rank)), s.id, i) for i, s in enumerate(spans)])
+    return [spans[entry[4]] for entry in kept]
+
+
+def flat_spans(spans: Sequence[tuple]) -> list[tuple]:
+    """:func:`flat_entities` for tuples ``(start, end, label rank, ...)`` (the rest breaks
+    ties): the ``ner`` config builds them straight from Arrow columns, without a :class:`Span`
+    per entity."""
+    by_start = sorted(spans)
+    if all(a[1] <= b[0] for a, b in pairwise(by_start)):
+        return by_start  # no overlap: the common case
+    ordered = sorted(by_start, key=lambda s: (s[0] - s[1], s[0], s[2:]))
+    kept: list[tuple] = []
     for span in ordered:
-        if all(span.end <= other.start or other.end <= span.start for other in kept):
+        if all(span[1] <= other[0] or other[1] <= span[0] for other in kept):
             kept.append(span)
-    return sorted(kept, key=lambda s: s.start)
+    return sorted(kept)
 
 
 def iob2_tags(starts: Sequence[int], ends: Sequence[int], entities: Iterable[Span],
@@ -131,13 +138,18 @@ def iob2_tags(starts: Sequence[int], ends: Sequence[int], entities: Iterable[Spa
     ``entities`` must not overlap and must start and end on token boundaries (see
     :func:`tokenize` with ``cuts``): each covered token gets ``B-X`` first, then ``I-X``."""
     index = {label: i for i, label in enumerate(labels)}
+    return tag_ids(starts, ends, [(span.start, span.end, index[span.label]) for span in entities])
+
+
+def tag_ids(starts: Sequence[int], ends: Sequence[int], spans: Iterable[tuple]) -> list[int]:
+    """:func:`iob2_tags` for tuples ``(start, end, label id, ...)``."""
     tags = [0] * len(starts)
-    for span in entities:
-        first = bisect_left(starts, span.start)
-        last = bisect_right(ends, span.end)
-        begin = 1 + 2 * index[span.label]
-        for position in range(first, last):
-            tags[position] = begin if position == first else begin + 1
+    for start, end, label, *_ in spans:
+        first = bisect_left(starts, start)
+        last = bisect_right(ends, end)
+        begin = 1 + 2 * label
+        if last > first:
+            tags[first:last] = [begin] + [begin + 1] * (last - first - 1)
     return tags
 
 

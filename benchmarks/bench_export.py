@@ -1,6 +1,6 @@
 """Speed and memory of ``annotate export``, against the SDK's own converter on the same file.
 
-    .venv/bin/python benchmarks/bench_export.py [--tasks 5000] [--large 50000] [--keep DIR]
+    .venv/bin/python benchmarks/bench_export.py [--tasks 5000] [--large 50000] [--repeat 3] [--keep DIR]
 
 1. Writes a synthetic Label Studio JSON export of ``--tasks`` annotated tasks (about 35 MB at
    5,000): articles made of news-like sentences, entities, claims with claimants, stances and
@@ -9,8 +9,9 @@
 2. Times, in this one process, ``label_studio_sdk.converter.Converter`` JSON_MIN on that file
    (the baseline) and ``annotate.dataset.export`` of all four configs, once in one process and
    once with its row writer process (which ``export`` uses for large inputs when a core is
-   free); prints each and the ratios export / baseline (target: at most 1.0). Other work on the
-   machine shows in both figures: run it on a quiet machine.
+   free), ``--repeat`` rounds; prints each round and the medians of the times and of the ratios
+   export / baseline (target: at most 1.0). Other work on the machine shows in every figure, and
+   most in the two-process one, which needs the second core: run it on a quiet machine.
 3. Measures the peak memory of the export (``VmHWM`` of the export process plus its row writer
    process; Linux) in a fresh subprocess at ``--tasks`` and at ``--large`` tasks and prints the
    ratio (target: at most 2).
@@ -23,6 +24,7 @@ import json
 import os
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -225,6 +227,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tasks", type=int, default=5000)
     parser.add_argument("--large", type=int, default=50000, help="task count of the memory comparison (0: skip)")
+    parser.add_argument("--repeat", type=int, default=3, help="timed rounds; the medians are the result")
     parser.add_argument("--keep", metavar="DIR", help="keep the generated files in DIR")
     args = parser.parse_args()
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-export-"))
@@ -240,15 +243,25 @@ def main() -> int:
 
         print(f"load average {os.getloadavg()[0]:.2f} on {len(os.sched_getaffinity(0))} cores; export would "
               f"{'' if annotate.dataset._spare_core() else 'not '}use its row writer process now")
-        baseline = time_baseline(raw, work)
-        alone, rows = time_export(raw, work / "exports", worker=False)
-        shared, _ = time_export(raw, work / "exports", worker=True)
-        print(f"SDK Converter JSON_MIN:                     {baseline:6.2f} s")
-        print(f"annotate export, one process:               {alone:6.2f} s   "
-              + ", ".join(f"{c} {sum(s.values())}" for c, s in rows.items()))
-        print(f"annotate export, with row writer process:   {shared:6.2f} s")
-        print(f"ratio export / converter:                   {alone / baseline:6.2f} one process, "
-              f"{shared / baseline:.2f} two   (target <= 1.0)")
+        rounds = []
+        for number in range(1, args.repeat + 1):
+            baseline = time_baseline(raw, work)
+            alone, rows = time_export(raw, work / "exports", worker=False)
+            shared, _ = time_export(raw, work / "exports", worker=True)
+            rounds.append((baseline, alone, shared))
+            print(f"round {number}: SDK Converter JSON_MIN {baseline:5.2f} s; annotate export {alone:5.2f} s in one "
+                  f"process, {shared:5.2f} s with its row writer process; ratios {alone / baseline:.2f}, "
+                  f"{shared / baseline:.2f}   (load average {os.getloadavg()[0]:.2f})")
+        print("rows: " + ", ".join(f"{config} {sum(splits.values())}" for config, splits in rows.items()))
+        baseline, alone, shared = (statistics.median(column) for column in zip(*rounds))
+        ratio_alone = statistics.median(a / b for b, a, _ in rounds)
+        ratio_shared = statistics.median(s / b for b, _, s in rounds)
+        print(f"median of {len(rounds)} rounds:")
+        print(f"  SDK Converter JSON_MIN:                     {baseline:6.2f} s")
+        print(f"  annotate export, one process:               {alone:6.2f} s")
+        print(f"  annotate export, with row writer process:   {shared:6.2f} s")
+        print(f"  ratio export / converter:                   {ratio_alone:6.2f} one process, "
+              f"{ratio_shared:.2f} two   (target <= 1.0)")
 
         if args.large:
             large_raw = write_synthetic(work / f"raw-{args.large}.json", args.large)

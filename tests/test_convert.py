@@ -448,6 +448,16 @@ def test_bad_prediction_span_is_a_problem_naming_the_prediction():
         "document doc-1a2b (task 12), region p1: prediction 3: span 0-999 is outside the text")
 
 
+def test_predictions_are_not_read_at_all_when_not_wanted():
+    raw = task(TEXT, [annotation(7, [doc_stance()])])
+    raw["predictions"] = [{"id": 3, "model_version": "m", "result": [span("p1", "entities", 0, 999, "ORG", None)]},
+                          "not a prediction"]
+    record, problems = convert_task(raw, LENIENT, names=AnnotatorNames(), predictions=False)
+    assert problems == [] and record.predictions == () and len(record.annotations) == 1
+    raw["predictions"] = {"not": "a list"}
+    assert convert_task(raw, LENIENT, names=AnnotatorNames(), predictions=False)[1] == []
+
+
 def test_annotator_is_a_pseudonym_never_the_email_unless_asked():
     raw = task(TEXT, [annotation(7, [doc_stance()], user={"id": 4, "email": "Ann@Example.org"})])
     record, _ = run(raw)

@@ -276,8 +276,11 @@ def worker_process(monkeypatch):
     monkeypatch.setattr(dataset_module, "_spare_core", lambda: True)
 
 
+@pytest.mark.parametrize("behind", [0, 1000], ids=["export-derives-ner-and-claims", "worker-derives-them"])
 def test_the_worker_process_writes_the_same_bytes_as_the_export_itself(tmp_path, raw, schema, version,
-                                                                        worker_process):
+                                                                        worker_process, monkeypatch, behind):
+    monkeypatch.setattr(rowsink_module, "BATCH", 7)  # several batches, cut anywhere
+    monkeypatch.setattr(rowsink_module, "BEHIND", behind)
     rebuilt = dataset_module.export(raw, schema=schema, out_root=tmp_path / "exports", version="1.0.0")
     assert _digests(rebuilt.path) == _digests(version)
 
@@ -475,6 +478,21 @@ def test_quarantine_leaves_the_bad_annotations_out_and_reports_them(tmp_path, sc
     assert counts["problems"] == len(lines)
     card = (result.path / "README.md").read_text(encoding="utf-8")
     assert "| annotations quarantined (left out) | 2 |" in card and "quarantine.jsonl" in card
+
+
+def test_predictions_are_not_published_so_a_bad_one_neither_stops_nor_shrinks_the_export(tmp_path, schema,
+                                                                                           version):
+    tasks = realistic_export()
+    tasks[0]["predictions"] = [{"id": 9, "model_version": "m", "result": [
+        {"id": "p1", "from_name": "entities", "to_name": "text", "type": "labels",
+         "value": {"start": 0, "end": 99999, "text": "x", "labels": ["ROCKET"]}}]}, "not a prediction"]
+    raw = write_export(tmp_path / "raw.json", tasks)
+    for quarantine in (False, True):
+        result = dataset_module.export(raw, schema=schema, out_root=tmp_path / f"exports-{quarantine}",
+                                       version="1.0.0", quarantine=quarantine)
+        assert result.quarantined == [] and result.counts["documents_quarantined"] == 0
+        data = {name: digest for name, digest in _digests(result.path).items() if name.startswith("data/")}
+        assert data == {name: digest for name, digest in _digests(version).items() if name.startswith("data/")}
 
 
 def test_a_document_in_two_tasks_is_a_problem(tmp_path, schema):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
-import pyarrow as pa
 import pytest
 import yaml
 from datasets import Features
@@ -15,10 +14,16 @@ from hypothesis import strategies as st
 from annotate.errors import ExportError
 from annotate.features import CONFIGS, class_label_names, config_features, ner_tag_names
 from annotate.records import Annotation, Claim, DocumentRecord, GoldDocument, Span
-from annotate.rows import RowBuilder
+from annotate.rows import TableBuilder
 from annotate.schema import load_schema, parse_schema
 from annotate.sentences import covering, merge_across, sentence_spans
-from annotate.splits import SPLITS, SplitAssigner, check_ratios, hashed_split, parse_ratios
+from annotate.splits import (
+    SPLITS,
+    SplitAssigner,
+    check_ratios,
+    hashed_split,
+    parse_ratios,
+)
 from annotate.tokens import entities_from_tags, flat_entities, iob2_tags, tokenize
 
 SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schemas" / "arms_news.yaml"
@@ -82,25 +87,37 @@ def _record(text: str, entities: tuple[Span, ...], claims: tuple[Claim, ...]) ->
     return record, GoldDocument("d1", entities, claims, "AGAINST", ("annotator-1",), "single")
 
 
-def test_rows_convert_to_the_arrow_schema_field_by_field(schema):
+def _builder(schema) -> TableBuilder:
+    return TableBuilder(schema, {config: f.arrow_schema for config, f in config_features(schema).items()})
+
+
+def test_tables_follow_the_arrow_schema_field_by_field(schema):
     text = "Sergei Chemezov said Moscow delivered it."
     person = Span("p", 0, 15, "Sergei Chemezov", "PERSON")
     place = Span("g", 21, 27, "Moscow", "GPE")
     claim = Claim("c", 21, 40, "Moscow delivered it", "p", "FAVOR", {"claim_type": "FACT", "checkworthy": None})
     record, gold = _record(text, (person, place), (claim,))
-    rows = RowBuilder(schema).rows(record, gold).by_config()
+    builder = _builder(schema)
     features = config_features(schema)
-    documents = pa.Table.from_pylist(rows["documents"], schema=features["documents"].arrow_schema).to_pylist()
+    documents_table = builder.documents([(record, gold)])
+    assert documents_table.schema == features["documents"].arrow_schema
+    documents = documents_table.to_pylist()
     assert documents[0]["entities"][0] == {"id": "p", "start": 0, "end": 15, "text": "Sergei Chemezov",
                                            "label": schema.entity_labels.index("PERSON")}
     assert documents[0]["claims"][0] == {"id": "c", "start": 21, "end": 40, "text": "Moscow delivered it",
                                          "claimant_id": "p", "claimant": "Sergei Chemezov", "stance": 0,
                                          "claim_type": 0, "checkworthy": None}
-    claims = pa.Table.from_pylist(rows["claims"], schema=features["claims"].arrow_schema).to_pylist()
-    assert claims == [{"id": "d1:c", "document_id": "d1", "claim_id": "c", "claim": "Moscow delivered it",
-                       "context": text, "claimant": "Sergei Chemezov", "target": schema.stance.target,
-                       "stance": 0, "claim_type": 0, "checkworthy": None}]
-    annotations = pa.Table.from_pylist(rows["annotations"], schema=features["annotations"].arrow_schema)
+    derived = builder.derived(documents_table)
+    assert derived["claims"].schema == features["claims"].arrow_schema
+    assert derived["claims"].to_pylist() == [
+        {"id": "d1:c", "document_id": "d1", "claim_id": "c", "claim": "Moscow delivered it", "context": text,
+         "claimant": "Sergei Chemezov", "target": schema.stance.target, "stance": 0, "claim_type": 0,
+         "checkworthy": None}]
+    assert derived["ner"].schema == features["ner"].arrow_schema
+    (sentence,) = derived["ner"].to_pylist()
+    assert sentence["id"] == "d1:0" and sentence["tokens"] == text.replace(".", " .").split()
+    annotations = builder.annotations([record])
+    assert annotations.schema == features["annotations"].arrow_schema
     assert annotations.to_pylist()[0]["claims"] == documents[0]["claims"]
 
 
@@ -108,7 +125,7 @@ def test_a_claimant_that_is_not_an_entity_of_the_document_is_refused(schema):
     claim = Claim("c", 0, 4, "Text", "missing", "FAVOR", {})
     record, gold = _record("Text here.", (), (claim,))
     with pytest.raises(ExportError, match="claim c: claimant missing is not one of its entities"):
-        RowBuilder(schema).rows(record, gold)
+        _builder(schema).documents([(record, gold)])
 
 
 # -- tokens and IOB2 -----------------------------------------------------------------------------
