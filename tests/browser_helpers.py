@@ -416,3 +416,7 @@ _JS_SELECTED = r"""
 () => [...new Set([...document.querySelectorAll('.htx-highlight.__active')].flatMap(
   el => [...el.classList].map(c => /^htx-highlight-(.+)-\d+$/.exec(c)).filter(Boolean).map(m => m[1])))]
 """
+
+
+# Skipped before the server starts when there is no browser; in CI the `browser` fixture fails instead.
+needs_browser = pytest.mark.skipif(missing_browser() is not None and not in_ci(), reason=missing_browser() or "")

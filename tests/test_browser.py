@@ -56,9 +56,7 @@ from browser_helpers import (
 
 pytestmark = pytest.mark.browser
 
-# Skipped before the server starts when there is no browser; in CI the `browser` fixture fails instead.
-needs_browser = pytest.mark.skipif(browser_helpers.missing_browser() is not None and not browser_helpers.in_ci(),
-                                   reason=browser_helpers.missing_browser() or "")
+needs_browser = browser_helpers.needs_browser
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA_FILE = ROOT / "schemas" / "arms_news.yaml"
@@ -449,6 +447,7 @@ def test_two_annotators_disagree_and_gold_follows_the_policy(label_studio, admin
                      document_stance="FAVOR")
     second = annotate("ben", icana_label="GPE", label_hosseini=False, stance="AGAINST", claim_type="FACT",
                       document_stance="NONE")
+    assert second["task"] == first["task"]  # both annotated the same article
     predicted = set(predicted_spans(admin, first["task"]).values())
 
     _, version = pull_and_export(project, tmp_path)

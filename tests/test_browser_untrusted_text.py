@@ -44,8 +44,7 @@ from browser_helpers import (
 
 pytestmark = pytest.mark.browser
 
-needs_browser = pytest.mark.skipif(browser_helpers.missing_browser() is not None and not browser_helpers.in_ci(),
-                                   reason=browser_helpers.missing_browser() or "")
+needs_browser = browser_helpers.needs_browser
 
 SCHEMA_FILE = Path(__file__).resolve().parents[1] / "schemas" / "arms_news.yaml"
 
