@@ -42,7 +42,6 @@ from browser_helpers import (
     highlighted_regions,
     instructions_text,
     label_words,
-    launch,
     log_in,
     new_context,
     open_instructions,
@@ -107,19 +106,6 @@ def schema() -> Schema:
 @pytest.fixture(scope="module")
 def admin(label_studio) -> Any:
     return connect(label_studio.connection)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.fixture(scope="module")

@@ -33,11 +33,9 @@ from browser_helpers import (
     choose,
     close_instructions,
     label_words,
-    launch,
     log_in,
     new_context,
     open_labeling_stream,
-    require_chromium,
     screenshot,
     submit,
 )
@@ -68,19 +66,6 @@ _JS_PARSED_MARKUP = """
 (selector) => [...document.querySelectorAll(
   `${selector} script, ${selector} img, ${selector} svg, ${selector} b, img[src="x"], svg[onload]`)].length
 """
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.fixture
