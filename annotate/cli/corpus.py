@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import TYPE_CHECKING
 
-from annotate.corpus import Corpus, Document, load_corpus
 from annotate.errors import CorpusError
+
+if TYPE_CHECKING:
+    from annotate.corpus import Corpus, Document
 
 TITLE_WIDTH = 48
 
@@ -32,6 +35,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from annotate.corpus import load_corpus
+
     try:
         corpus = load_corpus(args.corpus, strict=args.strict)
     except CorpusError as error:

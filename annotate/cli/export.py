@@ -7,10 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from annotate.dataset import export
 from annotate.errors import AnnotateError, ExportError
-from annotate.schema import load_schema
-from annotate.splits import parse_ratios
 from annotate.versions import BUMPS
 
 
@@ -58,6 +55,10 @@ def _agreement(path: str | None) -> dict | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from annotate.dataset import export
+    from annotate.schema import load_schema
+    from annotate.splits import parse_ratios
+
     schema = load_schema(args.schema)
     try:
         result = export(

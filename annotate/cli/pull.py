@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from annotate.connection import connect, resolve_connection
-from annotate.pull import PullResult, default_output, pull
-from annotate.push import check_title, default_project_title, recorded_project_id, server_url
-from annotate.schema import load_schema
 from annotate.server import DEFAULT_DATA_DIR
+
+if TYPE_CHECKING:
+    from annotate.pull import PullResult
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -38,6 +38,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from annotate.connection import connect, resolve_connection
+    from annotate.pull import default_output, pull
+    from annotate.push import (
+        check_title,
+        default_project_title,
+        recorded_project_id,
+        server_url,
+    )
+    from annotate.schema import load_schema
+
     title = check_title(args.project) if args.project else default_project_title(load_schema(args.schema))
     client = connect(resolve_connection(args.url, args.api_key, data_dir=args.data_dir))
     out = args.out or default_output(title)
@@ -54,7 +64,7 @@ def summary(result: PullResult) -> str:
     return "\n".join([
         f"pulled project {result.project_title!r} (id {result.project_id}), export snapshot {result.export_id}",
         f"tasks: {result.tasks}, documents without any annotation: {result.documents_without_annotation}",
-        f"annotations: {result.annotations} (ground truth {result.ground_truth}) by {result.annotators} "
-        f"annotator(s); cancelled (kept, marked): {result.cancelled}",
+        (f"annotations: {result.annotations} (ground truth {result.ground_truth}) by {result.annotators} "
+         f"annotator(s); cancelled (kept, marked): {result.cancelled}"),
         f"wrote {result.path} and {result.meta_path}",
     ])

@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from annotate.connection import connect, resolve_connection
-from annotate.corpus import load_corpus
 from annotate.errors import CorpusError
-from annotate.push import PushResult, push
-from annotate.schema import load_schema
 from annotate.server import DEFAULT_DATA_DIR
+
+if TYPE_CHECKING:
+    from annotate.push import PushResult
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -49,6 +49,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from annotate.connection import connect, resolve_connection
+    from annotate.corpus import load_corpus
+    from annotate.push import push
+    from annotate.schema import load_schema
+
     schema = load_schema(args.schema)
     try:
         corpus = load_corpus(args.corpus)

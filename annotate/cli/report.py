@@ -6,9 +6,6 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from annotate.report import build_report, write_report
-from annotate.schema import load_schema
-
 DEFAULT_OUT = "reports"
 
 
@@ -30,6 +27,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from annotate.report import build_report, write_report
+
     schema = _schema(args)
     report = build_report(args.input, schema)
     files = write_report(report, args.out)
@@ -57,6 +56,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _schema(args: argparse.Namespace) -> Any:
+    from annotate.schema import load_schema
+
     if args.schema is None and Path(args.input).is_dir() and (Path(args.input) / "schema.yaml").is_file():
         return load_schema(Path(args.input) / "schema.yaml")
     return load_schema(args.schema)

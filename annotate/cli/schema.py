@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from annotate.guidelines import guidelines_html, guidelines_markdown
-from annotate.labelconfig import label_config
-from annotate.schema import load_schema
-
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -30,6 +26,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from annotate.guidelines import guidelines_html, guidelines_markdown
+    from annotate.labelconfig import label_config
+    from annotate.schema import load_schema
+
     schema = load_schema(args.schema)
     if args.show == "guidelines":
         print(guidelines_markdown(schema), end="")

@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from annotate.errors import AnnotateError
-from annotate.validate import Failure, ValidationReport, validate
+
+if TYPE_CHECKING:
+    from annotate.validate import Failure, ValidationReport
 
 FORMATS = ("text", "json", "github")
 ADVICE = ("A published version never changes: restore changed files from version control, or fix the "
@@ -31,6 +34,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from annotate.validate import validate
+
     path = Path(args.path)
     if not path.is_dir():  # a wrong argument, not a broken export: one error line, no report
         problem = "not a folder" if path.exists() else "no such folder"
