@@ -9,11 +9,12 @@ into the document text, and ``text[start:end] == span.text`` always holds.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Span:
-    """An entity mention."""
+class Span(NamedTuple):
+    """An entity mention (a named tuple: immutable, and made many times faster than a frozen
+    dataclass, which counts when an export reads hundreds of thousands of them)."""
 
     id: str
     start: int

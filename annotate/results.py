@@ -135,12 +135,13 @@ class ResultReader:
 
     def _well_formed(self, item: dict, name: str) -> Span | None:
         """The span when every check passes (the common case, checked fast), else None."""
-        value = item.get("value")
-        if type(value) is not dict:
+        try:  # subscripts: cheaper than .get, and a missing key or a value that is no dict fails
+            value = item["value"]
+            region_id, start, end, labels = item["id"], value["start"], value["end"], value["labels"]
+        except (KeyError, TypeError, IndexError):
             return None
-        region_id, start, end, labels = item.get("id"), value.get("start"), value.get("end"), value.get("labels")
         text = self.text
-        if (type(region_id) is not str or not region_id or type(start) is not int or type(end) is not int
+        if (type(value) is not dict or type(region_id) is not str or not region_id or type(start) is not int or type(end) is not int
                 or not 0 <= start < end <= len(text) or type(labels) is not list or len(labels) != 1
                 or region_id in self.regions or region_id in self.bad_regions
                 or item.get("type", "labels") != "labels" or item.get("to_name", TEXT_NAME) != TEXT_NAME):

@@ -17,10 +17,12 @@ many times faster than a dict per row.
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from itertools import accumulate, chain
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -40,6 +42,11 @@ class TableBuilder:
         self.stance_ids = {value: i for i, value in enumerate(schema.stance.values)}
         self.attribute_ids = {a.name: {v: i for i, v in enumerate(a.values)} for a in schema.claims.attributes}
         self.target = schema.stance.target
+        for config in ("documents", "annotations"):
+            fields = [f.name for f in self.schemas[config].field("entities").type.value_type]
+            if fields != list(Span._fields):  # _spans reads each Span tuple in this order
+                raise ExportError(f"the {config} entity fields {fields} are not those of a span "
+                                  f"{list(Span._fields)}; this is a bug, please report it")
 
     # -- documents and annotations, from the records -------------------------------------------
 
@@ -87,10 +94,11 @@ class TableBuilder:
     def _spans(self, lists: list[Sequence[Span]], list_type: pa.ListType) -> pa.Array:
         """A list of ``(id, start, end, text, label)`` structs per row."""
         struct_type = list_type.value_type
-        # Arrow reads the fields straight from each span's ``__dict__``, faster than from one
-        # Python list per field; labels come as names, then become ids in one vectorized lookup.
+        # Arrow reads each span tuple as a struct of these fields (in the order of Span's fields),
+        # faster than from one Python list per field; labels come as names, then become ids in
+        # one vectorized lookup.
         source_type = pa.struct([pa.field(f.name, pa.string()) if f.name == "label" else f for f in struct_type])
-        spans = pa.array(list(map(vars, chain.from_iterable(lists))), source_type)
+        spans = pa.array(list(chain.from_iterable(lists)), source_type)
         labels = pc.index_in(spans.field("label"), value_set=self.entity_names)
         if labels.null_count:
             raise ExportError("an entity label is not in the schema; this is a bug in the converter, please report it")
@@ -183,9 +191,10 @@ class _NerColumns:
         self.document_ids: list[str] = []
         self.offsets: list[int] = [0]  # row i's tokens are [offsets[i], offsets[i + 1])
         self.tokens: list[str] = []
-        self.tags: list[int] = []
-        self.starts: list[int] = []
-        self.ends: list[int] = []
+        # Integers in machine arrays: Arrow takes their buffers whole, without a Python object each.
+        self.tags = array("q")
+        self.starts = array("i")
+        self.ends = array("i")
 
     def add(self, document_id: str, text: str, entities: list[tuple[int, int, int]],
             sentences: list[tuple[int, int]]) -> None:
@@ -194,9 +203,9 @@ class _NerColumns:
         :func:`~annotate.sentences.sentence_spans` (joined here where an entity crosses them)."""
         tokens, starts, ends = tokenize(text, [offset for entity in entities for offset in entity[:2]])
         self.tokens += tokens
-        self.tags += tag_ids(starts, ends, entities)
-        self.starts += starts
-        self.ends += ends
+        self.tags.extend(tag_ids(starts, ends, entities))
+        self.starts.extend(starts)
+        self.ends.extend(ends)
         base = self.offsets[-1]
         first = 0
         for number, (_, sentence_end) in enumerate(merge_across(sentences, [entity[:2] for entity in entities])):
@@ -210,8 +219,11 @@ class _NerColumns:
     def table(self, schema: pa.Schema) -> pa.Table:
         offsets = pa.array(self.offsets, pa.int32())
 
-        def lists(values: list, name: str) -> pa.Array:
-            return pa.ListArray.from_arrays(offsets, pa.array(values, schema.field(name).type.value_type))
+        def lists(values: list | array, name: str) -> pa.Array:
+            value_type = schema.field(name).type.value_type
+            if isinstance(values, array):
+                values = _numbers(values, value_type)
+            return pa.ListArray.from_arrays(offsets, pa.array(values, value_type))
 
         return pa.Table.from_arrays(
             [pa.array(self.ids, pa.string()), pa.array(self.document_ids, pa.string()),
@@ -220,13 +232,22 @@ class _NerColumns:
             schema=schema)
 
 
-def _python(array: pa.Array) -> list:
-    """The values of ``array`` as a Python list: integers without nulls through NumPy, several
+def _numbers(values: array, value_type: pa.DataType) -> np.ndarray:
+    """The integers of ``values`` as a NumPy view of the width of ``value_type`` (no copy)."""
+    dtype = np.dtype(f"int{value_type.bit_width}") if pa.types.is_signed_integer(value_type) else None
+    if dtype is None or dtype.itemsize != values.itemsize:
+        raise ExportError(f"ner integers of type {value_type} do not fit array type {values.typecode!r}; "
+                          "this is a bug, please report it")
+    return np.frombuffer(values, dtype=dtype)
+
+
+def _python(values: pa.Array) -> list:
+    """The values of ``values`` as a Python list: integers without nulls through NumPy, several
     times faster than ``to_pylist`` (which the rest takes: NumPy would turn null integers into
     NaN floats)."""
-    if pa.types.is_integer(array.type) and not array.null_count:
-        return array.to_numpy().tolist()
-    return array.to_pylist()
+    if pa.types.is_integer(values.type) and not values.null_count:
+        return values.to_numpy().tolist()
+    return values.to_pylist()
 
 
 def _table(schema: pa.Schema, columns: Mapping[str, list | pa.Array]) -> pa.Table:

@@ -54,13 +54,11 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     for match in _CANDIDATE.finditer(text):
         following = match.group("next")
         if following is None:  # a line break
-            end = match.start()
-        elif following.islower():
-            continue
-        else:
-            end = match.end()
-        bounds.append((start, end))
-        start = match.end()
+            bounds.append((start, match.start()))
+            start = match.end()
+        elif not following.islower():
+            bounds.append((start, match.end()))
+            start = match.start("next")  # past the white space: most sentences need no trimming
     bounds.append((start, len(text)))
     spans = []
     for begin, end in bounds:
