@@ -17,12 +17,10 @@ many times faster than a dict per row.
 
 from __future__ import annotations
 
-from array import array
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from itertools import accumulate, chain
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -191,10 +189,9 @@ class _NerColumns:
         self.document_ids: list[str] = []
         self.offsets: list[int] = [0]  # row i's tokens are [offsets[i], offsets[i + 1])
         self.tokens: list[str] = []
-        # Integers in machine arrays: Arrow takes their buffers whole, without a Python object each.
-        self.tags = array("q")
-        self.starts = array("i")
-        self.ends = array("i")
+        self.tags: list[int] = []
+        self.starts: list[int] = []
+        self.ends: list[int] = []
 
     def add(self, document_id: str, text: str, entities: list[tuple[int, int, int]],
             sentences: list[tuple[int, int]]) -> None:
@@ -203,9 +200,9 @@ class _NerColumns:
         :func:`~annotate.sentences.sentence_spans` (joined here where an entity crosses them)."""
         tokens, starts, ends = tokenize(text, [offset for entity in entities for offset in entity[:2]])
         self.tokens += tokens
-        self.tags.extend(tag_ids(starts, ends, entities))
-        self.starts.extend(starts)
-        self.ends.extend(ends)
+        self.tags += tag_ids(starts, ends, entities)
+        self.starts += starts
+        self.ends += ends
         base = self.offsets[-1]
         first = 0
         for number, (_, sentence_end) in enumerate(merge_across(sentences, [entity[:2] for entity in entities])):
@@ -219,26 +216,14 @@ class _NerColumns:
     def table(self, schema: pa.Schema) -> pa.Table:
         offsets = pa.array(self.offsets, pa.int32())
 
-        def lists(values: list | array, name: str) -> pa.Array:
-            value_type = schema.field(name).type.value_type
-            if isinstance(values, array):
-                values = _numbers(values, value_type)
-            return pa.ListArray.from_arrays(offsets, pa.array(values, value_type))
+        def lists(values: list, name: str) -> pa.Array:
+            return pa.ListArray.from_arrays(offsets, pa.array(values, schema.field(name).type.value_type))
 
         return pa.Table.from_arrays(
             [pa.array(self.ids, pa.string()), pa.array(self.document_ids, pa.string()),
              lists(self.tokens, "tokens"), lists(self.tags, "ner_tags"),
              lists(self.starts, "token_starts"), lists(self.ends, "token_ends")],
             schema=schema)
-
-
-def _numbers(values: array, value_type: pa.DataType) -> np.ndarray:
-    """The integers of ``values`` as a NumPy view of the width of ``value_type`` (no copy)."""
-    dtype = np.dtype(f"int{value_type.bit_width}") if pa.types.is_signed_integer(value_type) else None
-    if dtype is None or dtype.itemsize != values.itemsize:
-        raise ExportError(f"ner integers of type {value_type} do not fit array type {values.typecode!r}; "
-                          "this is a bug, please report it")
-    return np.frombuffer(values, dtype=dtype)
 
 
 def _python(values: pa.Array) -> list:
