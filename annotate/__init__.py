@@ -16,4 +16,4 @@ Every error raised on purpose is an :class:`annotate.errors.AnnotateError`. Impo
 from its module (``from annotate.push import push``); ``import annotate`` itself stays cheap.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -1,4 +1,6 @@
-"""What changed from the previous version: documents, annotations and label counts.
+"""What changed from the previous version: documents, annotations, label counts, and the rows
+derived from them (``ner``, ``claims``), which also change when a new toolkit version tokenizes or
+splits sentences differently.
 
 ``CHANGELOG.md`` in a version folder holds a section for that version on top of the previous
 version's whole changelog, so the newest folder tells the full history.
@@ -10,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyarrow.parquet as pq
+
 from annotate.published import PublishedVersion, row_digests
 from annotate.stats import flatten
 
@@ -17,6 +21,7 @@ HEADER = "# Changelog\n"
 SHOWN_IDS = 20
 GOLD_COLUMNS = ["entities", "claims", "stance"]
 ANNOTATION_COLUMNS = ["document_id", "annotator", "ground_truth", "entities", "claims", "stance"]
+DERIVED_CONFIGS = ("ner", "claims")
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,9 @@ class VersionDiff:
     annotations_removed: int = 0
     annotations_changed: int = 0
     label_moves: list[tuple[str, int, int]] = field(default_factory=list)
+    # config -> (rows added, removed, changed), for the configs derived from the documents
+    derived: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+    toolkit: tuple[str, str] | None = None  # (previous, current) toolkit versions when they differ
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -41,6 +49,8 @@ class VersionDiff:
             "annotations_added": self.annotations_added,
             "annotations_removed": self.annotations_removed,
             "annotations_changed": self.annotations_changed,
+            "derived_rows": {config: dict(zip(("added", "removed", "changed"), counts))
+                             for config, counts in self.derived.items()},
         }
 
 
@@ -49,7 +59,7 @@ def _files(config_files: Mapping[str, Mapping[str, Path]], config: str) -> list[
 
 
 def diff_versions(previous: PublishedVersion, current: Mapping[str, Mapping[str, Path]],
-                  label_counts: Mapping[str, object]) -> VersionDiff:
+                  label_counts: Mapping[str, object], toolkit_version: str) -> VersionDiff:
     """Compare ``previous`` with the files just written (config -> split -> path)."""
     old_gold = row_digests([p for _, p in sorted(previous.data_files("documents").items())], "id", GOLD_COLUMNS)
     new_gold = row_digests(_files(current, "documents"), "id", GOLD_COLUMNS)
@@ -70,7 +80,28 @@ def diff_versions(previous: PublishedVersion, current: Mapping[str, Mapping[str,
         annotations_changed=sum(1 for key in set(old_annotations) & set(new_annotations)
                                 if old_annotations[key] != new_annotations[key]),
         label_moves=moves,
+        derived={config: _row_changes(previous, current, config) for config in DERIVED_CONFIGS},
+        toolkit=(old_toolkit, toolkit_version) if (old_toolkit := _toolkit(previous)) != toolkit_version else None,
     )
+
+
+def _row_changes(previous: PublishedVersion, current: Mapping[str, Mapping[str, Path]],
+                 config: str) -> tuple[int, int, int]:
+    """Rows of ``config`` added, removed and changed (by row id, every other column compared)."""
+    new_files = _files(current, config)
+    old_files = [path for _, path in sorted(previous.data_files(config).items())]
+    if not new_files or not old_files:
+        return 0, 0, 0
+    columns = [name for name in pq.read_schema(new_files[0]).names
+               if name != "id" and name in pq.read_schema(old_files[0]).names]
+    old, new = row_digests(old_files, "id", columns), row_digests(new_files, "id", columns)
+    changed = sum(1 for key in set(old) & set(new) if old[key] != new[key])
+    return len(set(new) - set(old)), len(set(old) - set(new)), changed
+
+
+def _toolkit(previous: PublishedVersion) -> str:
+    toolkit = previous.manifest.get("toolkit")
+    return str(toolkit.get("version", "")) if isinstance(toolkit, dict) else ""
 
 
 def _ids(ids: list[str]) -> str:
@@ -101,6 +132,15 @@ def summary_lines(version: str, diff: VersionDiff, reasons: list[str], counts: M
         lines += [f"| {name} | {old} | {new} | {new - old:+d} |" for name, old, new in diff.label_moves]
     else:
         lines += ["- Label counts: unchanged"]
+    moved = {config: counts for config, counts in diff.derived.items() if any(counts)}
+    if moved:
+        lines += ["- Derived rows added / removed / changed: "
+                  + "; ".join(f"{config} {a} / {r} / {c}" for config, (a, r, c) in moved.items())]
+    if diff.toolkit is not None:
+        old, new = diff.toolkit
+        lines += [(f"- Built with annotate {new} ({diff.previous} was built with annotate "
+                   f"{old or 'an unknown version'}); a toolkit version may tokenize or split sentences "
+                   "differently, which changes derived rows without any change in the annotations")]
     return lines
 
 

@@ -20,6 +20,7 @@ from bisect import bisect_left, bisect_right
 ABBREVIATIONS = frozenset("""
     mr mrs ms dr prof gen col lt sgt capt maj adm cmdr gov sen rep st jr sr rev hon pres
     no nos vol fig art para inc corp co ltd plc dept univ est approx vs etc
+    coop govt intl natl assn bros
     jan feb mar apr jun jul aug sep sept oct nov dec
 """.split())
 

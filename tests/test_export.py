@@ -386,6 +386,29 @@ def test_corrections_only_are_a_patch_and_the_changelog_says_what_moved(tmp_path
     assert "Documents whose gold annotation changed: 1" in (result.path / "README.md").read_text(encoding="utf-8")
 
 
+def test_a_new_toolkit_that_derives_rows_differently_is_a_patch_whose_changelog_names_the_rows(
+        tmp_path, schema, monkeypatch):
+    root = tmp_path / "exports"
+    raw = write_export(tmp_path / "raw.json", realistic_export(fillers=3))
+    first = dataset_module.export(raw, schema=schema, out_root=root, version="1.0.0")
+    # A later toolkit that keeps each document whole as one sentence: same annotations, other ner rows.
+    monkeypatch.setattr("annotate.rows.sentence_spans", lambda text: [(0, len(text))])
+    monkeypatch.setattr(dataset_module, "__version__", "9.9.9")
+    result = dataset_module.export(raw, schema=schema, out_root=root, bump="auto")
+    assert result.version == "1.0.1" and result.reasons == ["corrections only"]
+    documents = first.rows["documents"]
+    changelog = (result.path / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert "Annotations added / removed / changed: 0 / 0 / 0" in changelog
+    assert "- Label counts: unchanged" in changelog
+    ner = _manifest(result.path)["changes"]["derived_rows"]["ner"]
+    # One row per document now: rows 1, 2, ... of each document are gone, and row 0 changed
+    # wherever a document had more than one sentence.
+    assert ner["added"] == 0 and ner["removed"] == sum(first.rows["ner"].values()) - sum(documents.values())
+    assert 0 < ner["changed"] <= sum(documents.values())
+    assert f"ner 0 / {ner['removed']} / {ner['changed']}" in changelog
+    assert "Built with annotate 9.9.9 (1.0.0 was built with annotate " in changelog
+
+
 def test_a_removed_label_needs_a_major_step(tmp_path, schema):
     raw_schema = copy.deepcopy(schema.source)
     raw_schema["entities"].append({"label": "FACILITY", "definition": "A named site.", "examples": ["Parchin"]})

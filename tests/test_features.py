@@ -224,6 +224,11 @@ def test_sentences_end_at_stops_and_line_breaks_but_not_after_initials_or_abbrev
                                 "Done.", "New para\u2026", "Last"]
 
 
+def test_headline_abbreviations_do_not_end_a_sentence():
+    assert _sentences("Tehran-Moscow Coop. Vital to Fight Terrorism") == ["Tehran-Moscow Coop. Vital to Fight Terrorism"]
+    assert _sentences("Govt. Denies Report. Intl. Talks Resume") == ["Govt. Denies Report.", "Intl. Talks Resume"]
+
+
 def test_sentences_never_hold_surrounding_white_space():
     assert sentence_spans("  \r\n ") == []
     assert _sentences("  One.  Two \n") == ["One.", "Two"]

@@ -1,11 +1,14 @@
-"""The first real dataset: exports/v1.0.0 is the seed articles' gold annotation, pushed into a real
-Label Studio, pulled back and exported. Rebuilding it the same way gives the same data files, byte
-for byte, and the committed exports pass validation."""
+"""The first real dataset: exports/ holds the seed articles' gold annotation, pushed into a real
+Label Studio, pulled back and exported: v1.0.0, then v1.0.1 (the same annotations; a toolkit that
+no longer ends a sentence at "Coop."). Rebuilding the latest version the same way, after the
+published v1.0.0, gives the same data files byte for byte, and the committed exports pass
+validation. (v1.0.0 stays as published: this toolkit would derive its ner rows differently.)"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -20,20 +23,22 @@ from annotate.schema import load_schema
 from annotate.validate import validate
 
 ROOT = Path(__file__).resolve().parent.parent
-PUBLISHED = ROOT / "exports" / "v1.0.0"
+FIRST = ROOT / "exports" / "v1.0.0"
+PUBLISHED = ROOT / "exports" / "v1.0.1"
 GOLD = ROOT / "gold" / "seeds.json"
 
 
 def _digests(version: Path) -> dict[str, str]:
-    """SHA-256 of every data file and of the shipped schema (the card and manifest also name the
+    """SHA-256 of every data file, the shipped schema and the changelog (the card and manifest also name the
     Label Studio snapshot they came from, which differs from server to server)."""
-    files = sorted([*(version / "data").rglob("*.parquet"), version / "schema.yaml"])
+    files = sorted([*(version / "data").rglob("*.parquet"), version / "schema.yaml", version / "CHANGELOG.md"])
     return {str(f.relative_to(version)): hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
 
 
 @pytest.fixture(scope="module")
 def rebuilt(label_studio, tmp_path_factory) -> Path:
-    """v1.0.0 made again from the gold file, through a new project on the real server."""
+    """v1.0.1 made again from the gold file, through a new project on the real server, into a
+    root that holds the published v1.0.0 (the version before it)."""
     work = tmp_path_factory.mktemp("seed-rebuild")
     client = connect(label_studio.connection)
     schema = load_schema(ROOT / "schemas" / "arms_news.yaml")
@@ -42,11 +47,13 @@ def rebuilt(label_studio, tmp_path_factory) -> Path:
                   annotations_path=GOLD, data_dir=label_studio.data_dir)
     raw = work / "seeds.json"
     pull(client=client, project_id=result.project_id, out=raw)
-    return export(raw, schema=schema, out_root=work / "exports", version="1.0.0").path
+    shutil.copytree(FIRST, work / "exports" / FIRST.name)
+    return export(raw, schema=schema, out_root=work / "exports", bump="auto").path
 
 
-def test_committed_v1_0_0_rebuilds_byte_for_byte_from_the_gold_file(rebuilt):
-    assert PUBLISHED.is_dir(), "exports/v1.0.0 is missing: build it as README.md 'The first dataset' says"
+def test_committed_latest_version_rebuilds_byte_for_byte_from_the_gold_file(rebuilt):
+    assert PUBLISHED.is_dir(), "exports/v1.0.1 is missing: build it as README.md 'The first dataset' says"
+    assert rebuilt.name == PUBLISHED.name
     committed = _digests(PUBLISHED)
     assert committed and _digests(rebuilt) == committed
 
