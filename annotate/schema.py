@@ -9,6 +9,7 @@ that export and validation check.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import re
@@ -38,6 +39,17 @@ _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _SEMVER = re.compile(r"^\d+\.\d+\.\d+$")
 _RESERVED = {TEXT_NAME, ENTITIES_NAME, CLAIMS_NAME, CLAIM_STANCE_NAME, DOCUMENT_STANCE_NAME,
              "id", "start", "end", "label", "claimant", "claimant_id", "stance", "context"}
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+
+# The keys each level of the schema file may hold, in the order the README and the project schema use.
+# Anything else is refused: a misspelt key would otherwise be silently ignored.
+TOP_KEYS = ("name", "version", "title", "description", "language", "license", "entities", "claims", "stance")
+ENTITY_KEYS = ("label", "definition", "examples", "color", "patterns", "gazetteer")
+CLAIMS_KEYS = ("label", "definition", "examples", "color", "claimant", "attributes")
+CLAIMANT_KEYS = ("labels", "required", "definition")
+ATTRIBUTE_KEYS = ("name", "header", "required", "choices")
+CHOICE_KEYS = ("value", "definition")
+STANCE_KEYS = ("target", "values", "claim_required", "document_required")
 
 
 @dataclass(frozen=True)
@@ -169,7 +181,7 @@ def load_schema(path: Path | str | None = None) -> Schema:
 def parse_schema(raw: Any, *, origin: str = "<schema>", path: Path | None = None) -> Schema:
     """Build a :class:`Schema` from the parsed YAML, naming the field of the first problem."""
     reader = _Reader(origin)
-    top = reader.mapping(raw, "")
+    top = reader.mapping(raw, "", TOP_KEYS)
     version = reader.string(top, "version")
     if not _SEMVER.match(version):
         reader.fail("version", f"must be a semantic version like 1.0.0, got {version!r}")
@@ -180,7 +192,7 @@ def parse_schema(raw: Any, *, origin: str = "<schema>", path: Path | None = None
     entities = []
     for index, item in enumerate(entity_items):
         where = f"entities[{index}]"
-        entry = reader.mapping(item, where)
+        entry = reader.mapping(item, where, ENTITY_KEYS)
         label = reader.label(entry, "label", where)
         entities.append(EntityLabel(
             label=label,
@@ -194,11 +206,11 @@ def parse_schema(raw: Any, *, origin: str = "<schema>", path: Path | None = None
     entity_labels = [e.label for e in entities]
     reader.unique(entity_labels, "entities", "label")
 
-    claims_raw = reader.mapping(top.get("claims"), "claims")
+    claims_raw = reader.mapping(top.get("claims"), "claims", CLAIMS_KEYS)
     claim_label = reader.label(claims_raw, "label", "claims")
     if claim_label in entity_labels:
         reader.fail("claims.label", f"{claim_label!r} is already an entity label; pick another name")
-    claimant = reader.mapping(claims_raw.get("claimant", {}), "claims.claimant")
+    claimant = reader.mapping(claims_raw.get("claimant", {}), "claims.claimant", CLAIMANT_KEYS)
     claimant_labels = reader.strings(claimant, "labels", "claims.claimant") or tuple(entity_labels)
     for label in claimant_labels:
         if label not in entity_labels:
@@ -206,7 +218,7 @@ def parse_schema(raw: Any, *, origin: str = "<schema>", path: Path | None = None
     attributes = []
     for index, item in enumerate(claims_raw.get("attributes") or []):
         where = f"claims.attributes[{index}]"
-        entry = reader.mapping(item, where)
+        entry = reader.mapping(item, where, ATTRIBUTE_KEYS)
         name = reader.string(entry, "name", where)
         if not _NAME.match(name) or name in _RESERVED:
             reader.fail(f"{where}.name", f"{name!r} must be lower_snake_case and not one of {sorted(_RESERVED)}")
@@ -229,7 +241,7 @@ def parse_schema(raw: Any, *, origin: str = "<schema>", path: Path | None = None
         hotkey=str(len(entities) + 1) if len(entities) < 9 else "",
     )
 
-    stance_raw = reader.mapping(top.get("stance"), "stance")
+    stance_raw = reader.mapping(top.get("stance"), "stance", STANCE_KEYS)
     stance_choices = reader.choices(stance_raw, "stance", key="values")
     values = tuple(c.value for c in stance_choices)
     if values != STANCE_VALUES:
@@ -268,12 +280,25 @@ class _Reader:
     def _join(where: str, key: str) -> str:
         return f"{where}.{key}" if where else key
 
-    def mapping(self, value: Any, where: str) -> dict[str, Any]:
+    def mapping(self, value: Any, where: str, allowed: tuple[str, ...]) -> dict[str, Any]:
+        """``value`` as a mapping whose keys are all among ``allowed``."""
         if value is None:
             self.fail(where, "is missing; it must be a mapping")
         if not isinstance(value, dict):
             self.fail(where, f"must be a mapping, got {type(value).__name__}")
+        for key in value:
+            if key not in allowed:
+                self.unknown_key(key, where, allowed)
         return value
+
+    def unknown_key(self, key: Any, where: str, allowed: tuple[str, ...]) -> None:
+        """Refuse ``key``, suggesting the allowed key it is closest to, or listing them all."""
+        plain = isinstance(key, str) and _IDENTIFIER.match(key)
+        at = self._join(where, key) if plain else f"{where}[{key!r}]"
+        close = difflib.get_close_matches(str(key).lower(), allowed, n=1)
+        if close:
+            self.fail(at, f'unknown key; did you mean "{close[0]}"?')
+        self.fail(at, f"unknown key; remove it or use one of: {', '.join(allowed)}")
 
     def list(self, mapping: dict[str, Any], key: str, where: str = "") -> list[Any]:
         value = mapping.get(key)
@@ -328,7 +353,7 @@ class _Reader:
             at = f"{self._join(where, key)}[{index}]"
             if isinstance(item, str):
                 item = {"value": item}
-            entry = self.mapping(item, at)
+            entry = self.mapping(item, at, CHOICE_KEYS)
             value = self.label(entry, "value", at)
             choices.append(Choice(value, self.optional_string(entry, "definition", at) or ""))
         self.unique([c.value for c in choices], self._join(where, key), "value")

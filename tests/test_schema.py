@@ -15,9 +15,13 @@ from annotate.guidelines import guidelines_html, guidelines_markdown, rules
 from annotate.labelconfig import label_config
 from annotate.schema import (
     CLAIM_STANCE_NAME,
+    CLAIMS_KEYS,
     CLAIMS_NAME,
     DOCUMENT_STANCE_NAME,
     ENTITIES_NAME,
+    ENTITY_KEYS,
+    STANCE_KEYS,
+    TOP_KEYS,
     find_schema,
     load_schema,
     parse_schema,
@@ -95,6 +99,70 @@ def test_invalid_schema_names_the_field_and_the_problem(raw, change, message):
     assert str(caught.value).startswith("schemas/x.yaml: ")
     assert message in str(caught.value)
     assert "\n" not in str(caught.value)
+
+
+def _renamed(mapping, old, new):
+    mapping[new] = mapping.pop(old)
+
+
+@pytest.mark.parametrize(
+    ("change", "where", "close"),
+    [
+        (lambda r: _renamed(r, "title", "titel"), "titel", "title"),
+        (lambda r: _renamed(r["entities"][4], "patterns", "pattern"), "entities[4].pattern", "patterns"),
+        (lambda r: r["entities"][0].update(Gazetteer=["Putin"]), "entities[0].Gazetteer", "gazetteer"),
+        (lambda r: _renamed(r["claims"], "claimant", "claimants"), "claims.claimants", "claimant"),
+        (lambda r: _renamed(r["claims"]["claimant"], "labels", "label"), "claims.claimant.label", "labels"),
+        (lambda r: _renamed(r["claims"]["attributes"][1], "choices", "choice"), "claims.attributes[1].choice", "choices"),
+        (lambda r: _renamed(r["claims"]["attributes"][0]["choices"][2], "definition", "defintion"),
+         "claims.attributes[0].choices[2].defintion", "definition"),
+        (lambda r: _renamed(r["stance"], "claim_required", "claim_requried"), "stance.claim_requried", "claim_required"),
+        (lambda r: _renamed(r["stance"]["values"][0], "value", "valeu"), "stance.values[0].valeu", "value"),
+    ],
+)
+def test_an_unknown_key_is_refused_with_its_path_and_the_close_match(raw, change, where, close):
+    broken = copy.deepcopy(raw)
+    change(broken)
+    with pytest.raises(SchemaError) as caught:
+        parse_schema(broken, origin="schemas/x.yaml")
+    assert str(caught.value) == f'schemas/x.yaml: {where}: unknown key; did you mean "{close}"?'
+
+
+@pytest.mark.parametrize(
+    ("change", "where", "allowed"),
+    [
+        (lambda r: r.update(colour="red"), "colour", TOP_KEYS),
+        (lambda r: r.update({True: 1}), "[True]", TOP_KEYS),
+        (lambda r: r["entities"][2].update(weight=3), "entities[2].weight", ENTITY_KEYS),
+        (lambda r: r["claims"].update({"see also": "x"}), "claims['see also']", CLAIMS_KEYS),
+        (lambda r: r["stance"].update(hotkey="s"), "stance.hotkey", STANCE_KEYS),
+    ],
+)
+def test_an_unknown_key_with_no_close_match_lists_the_keys_allowed_there(raw, change, where, allowed):
+    broken = copy.deepcopy(raw)
+    change(broken)
+    with pytest.raises(SchemaError) as caught:
+        parse_schema(broken, origin="schemas/x.yaml")
+    assert str(caught.value) == f"schemas/x.yaml: {where}: unknown key; remove it or use one of: {', '.join(allowed)}"
+
+
+def test_every_optional_key_the_schema_reads_is_accepted(raw):
+    raw["entities"][0].update(color="#123456", gazetteer=["Putin"])
+    raw["claims"].update(color="#654321")
+    raw["stance"]["values"] = ["FAVOR", {"value": "AGAINST"}, {"value": "NONE", "definition": "neither"}]
+    schema = parse_schema(raw)
+    assert schema.entities[0].color == "#123456" and schema.entities[0].gazetteer == ("Putin",)
+    assert schema.claims.color == "#654321"
+    assert (schema.title, schema.language, schema.license) == (raw["title"], "en", "cc-by-4.0")
+    assert schema.claims.claimant_definition and schema.claims.attributes[0].header == "What kind of claim is it?"
+
+
+def test_project_schema_fingerprint_is_the_one_recorded_in_the_published_exports(schema):
+    manifests = sorted((ROOT / "exports").glob("v*/manifest.json"))
+    assert manifests
+    for manifest in manifests:
+        assert schema.fingerprint in manifest.read_text(encoding="utf-8")
+        assert load_schema(manifest.parent / "schema.yaml").fingerprint == schema.fingerprint
 
 
 def test_unparseable_yaml_names_file_and_line(tmp_path):
@@ -180,6 +248,14 @@ def test_rules_follow_required_flags(raw):
 def test_schema_command_prints_generated_outputs(capsys, flag, expected):
     assert main(["schema", "--schema", str(SCHEMA_FILE), *flag]) == 0
     assert expected in capsys.readouterr().out
+
+
+def test_schema_command_refuses_a_misspelt_key_instead_of_ignoring_it(tmp_path, capsys):
+    unknown = tmp_path / "unknown.yaml"
+    unknown.write_text(SCHEMA_FILE.read_text(encoding="utf-8") + "colour: red\n", encoding="utf-8")
+    assert main(["schema", "--schema", str(unknown)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == f"error: {unknown}: colour: unknown key; remove it or use one of: {', '.join(TOP_KEYS)}"
 
 
 def test_schema_command_reports_invalid_schema_in_one_line(tmp_path, capsys):
