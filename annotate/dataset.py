@@ -119,6 +119,9 @@ def export(input_path: Path | str, *, schema: Schema, out_root: Path | str = "ex
     Raises :class:`ExportError` when the version rules or the file system forbid the export.
     """
     source_file = Path(input_path)
+    if source_file.is_dir():
+        raise ExportError(f"{source_file}: a folder, not a file; give the raw export that annotate pull wrote "
+                          "(a .json file)")
     if not source_file.is_file():
         raise ExportError(f"{source_file}: no such file; give the raw export that annotate pull wrote")
     given = Version.parse(version) if version is not None else None

@@ -28,7 +28,8 @@ def iter_tasks(path: Path) -> Iterator[dict]:
     The file is a JSON array of task objects (what Label Studio's JSON export writes) or JSON
     Lines, one task per line. It is read in chunks, so memory does not grow with the number of
     tasks. Raises :class:`AnnotationError` naming the byte offset when the file is not valid
-    JSON, ends early, or holds something other than task objects.
+    JSON, ends early, or holds something other than task objects (an object with neither
+    ``data`` nor ``annotations`` is not a task: a JSON_MIN export, or some other JSON).
     """
     reader = _TaskReader(Path(path))
     try:
@@ -72,6 +73,10 @@ class _TaskReader:
             if not isinstance(value, dict):
                 self._fail(pos, f"task #{index + 1} is {kind(value)}, not a task object; "
                                 "export the project again as JSON")
+            if "data" not in value and "annotations" not in value:
+                self._fail(pos, f"task #{index + 1} has neither \"data\" nor \"annotations\": this is not "
+                                "Label Studio's JSON export (JSON_MIN and CSV exports hold flat rows); export "
+                                "the project as JSON, or run annotate pull")
             index += 1
             yield value
             if end > _CHUNK:

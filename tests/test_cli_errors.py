@@ -102,6 +102,20 @@ def test_export_of_a_missing_input_file_names_it_and_says_what_to_give(work, cap
     assert tree(work) == set()
 
 
+def test_export_of_a_folder_as_input_says_it_is_a_folder(work, capsys):
+    (work / "corpus").mkdir()
+    outcome = run(capsys, "export", "--input", "corpus", "--version", "1.0.0", "--schema", str(SCHEMA_FILE))
+    assert_one_error_line(outcome, "corpus: a folder, not a file", "annotate pull")
+    assert tree(work) == {"corpus"}
+
+
+def test_export_of_a_json_min_export_says_to_export_as_json(work, capsys):
+    (work / "min.json").write_text('[{"id": 3, "text": "Iran", "label": []}]', encoding="utf-8")
+    outcome = run(capsys, "export", "--input", "min.json", "--version", "1.0.0", "--schema", str(SCHEMA_FILE))
+    assert_one_error_line(outcome, "min.json: byte 1: task #1 has neither", "export the project as JSON")
+    assert tree(work) == {"min.json", "exports"}  # the output root, empty: no version, no work folder
+
+
 def test_report_of_a_missing_input_file_names_it_and_says_what_to_give(work, capsys):
     outcome = run(capsys, "report", "--input", "missing.json", "--schema", str(SCHEMA_FILE))
     assert_one_error_line(outcome, "missing.json: no such file or folder", "pass a pulled Label Studio JSON file")

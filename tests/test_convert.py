@@ -541,9 +541,12 @@ def test_invalid_json_is_reported_at_its_exact_byte_offset(tmp_path):
 @pytest.mark.parametrize(("content", "expected"), [
     ("", "byte 0: the export is empty"),
     ("[1]", "byte 1: task #1 is a number, not a task object"),
-    ('[{"id": 1}] x', "byte 12: more data after the closing ']'"),
-    ('[{"id": 1},]', "byte 11: a trailing comma after task #1"),
-    ('[{"id": 1} {"id": 2}]', "byte 11: expected ',' or ']' after task #1, found '{'"),
+    ('[{"data": 1}] x', "byte 14: more data after the closing ']'"),
+    ('[{"data": 1},]', "byte 13: a trailing comma after task #1"),
+    ('[{"data": 1} {"data": 2}]', "byte 13: expected ',' or ']' after task #1, found '{'"),
+    ('{"a": 1}', "byte 0: task #1 has neither \"data\" nor \"annotations\": this is not Label Studio's JSON export"),
+    ('[{"data": {}}, {"id": 7, "text": "x", "label": "ORG"}]',
+     "byte 15: task #2 has neither \"data\" nor \"annotations\""),
     (b'[{"id": "\xc3', "byte 9: the file ends in the middle of a character"),
     (b'[{"id": 1, "a": "\xff"}]', "byte 17 is not UTF-8"),
 ])
