@@ -14,6 +14,7 @@ The key never appears in a message, a repr or a log line made here.
 from __future__ import annotations
 
 import os
+import shlex
 import time
 import urllib.parse
 from collections.abc import Callable, Collection
@@ -44,6 +45,7 @@ class Connection:
     url: str
     api_key: str = field(repr=False)
     source: str = "arguments"
+    data_dir: str | None = None  # the embedded server's data folder, when the connection came from it
 
     def __str__(self) -> str:
         return f"Label Studio at {self.url} (from {self.source})"
@@ -77,9 +79,9 @@ def resolve_connection(
         here = f"embedded server in {data_dir}"
         if api_key is None and (url is None or _same_server(url, embedded.url)):
             return Connection(_normalise_url(url or embedded.url), embedded.api_key,
-                              _sources(url_source or here, here))
+                              _sources(url_source or here, here), str(data_dir))
         if url is None and api_key is not None:
-            return Connection(_normalise_url(embedded.url), api_key, _sources(here, key_source))
+            return Connection(_normalise_url(embedded.url), api_key, _sources(here, key_source), str(data_dir))
     if url and not api_key:
         raise ConnectionProblem(
             f"no API key for {url}: set {KEY_VARIABLE} (or pass --api-key) to your Label Studio "
@@ -88,9 +90,16 @@ def resolve_connection(
     if api_key and not url:
         raise ConnectionProblem(f"an API key was given but no URL: set {URL_VARIABLE} (or pass --url)")
     raise ConnectionProblem(
-        f"no Label Studio to connect to: run `annotate server start` for the embedded one "
+        f"no Label Studio to connect to: run `{start_command(data_dir)}` for the embedded one "
         f"(data folder {data_dir}), or set {URL_VARIABLE} and {KEY_VARIABLE}"
     )
+
+
+def start_command(data_dir: Path | str) -> str:
+    """The command that starts the embedded server of ``data_dir``."""
+    if Path(data_dir) == Path(DEFAULT_DATA_DIR):
+        return "annotate server start"
+    return f"annotate server start --data-dir {shlex.quote(str(data_dir))}"
 
 
 def connect(connection: Connection, *, timeout: float = 60, max_retries: int = 0) -> LabelStudio:
@@ -175,7 +184,7 @@ def _explain(error: Exception, connection: Connection, timeout: float) -> str:
         return (f"{where} did not answer within {timeout:g} s; check that it is up and not overloaded, "
                 "then run the command again")
     if isinstance(error, (httpx.TransportError, ConnectionError, OSError)):
-        hint = ("start it with `annotate server start`" if embedded
+        hint = (f"start it with `{start_command(connection.data_dir or DEFAULT_DATA_DIR)}`" if embedded
                 else f"check the URL ({URL_VARIABLE} or --url) and that the server is up")
         return f"cannot reach {where} ({_network_reason(error)}); {hint}"
     if isinstance(error, ApiError):

@@ -79,6 +79,7 @@ def test_nothing_to_connect_to_says_to_start_the_server_or_set_variables(tmp_pat
     with pytest.raises(ConnectionProblem, match="annotate server start") as caught:
         resolve_connection(data_dir=tmp_path)
     assert URL_VARIABLE in str(caught.value) and KEY_VARIABLE in str(caught.value)
+    assert f"`annotate server start --data-dir {tmp_path}`" in str(caught.value)  # the folder it looked in
 
 
 def test_connection_repr_and_str_hide_the_key():
@@ -154,6 +155,14 @@ def test_refused_embedded_server_says_to_start_it():
     connection = Connection(f"http://127.0.0.1:{free_port()}", SECRET, source="embedded server in .labelstudio")
     with pytest.raises(ConnectionProblem, match="annotate server start"):
         connect(connection)
+
+
+def test_refused_embedded_server_of_another_data_folder_names_that_folder_in_the_hint(embedded):
+    (embedded / "credentials.json").write_text(json.dumps({
+        "url": f"http://127.0.0.1:{free_port()}", "username": "admin@localhost", "password": "pw", "api_key": SECRET,
+    }))
+    with pytest.raises(ConnectionProblem, match=f"start it with `annotate server start --data-dir {embedded}`"):
+        connect(resolve_connection(data_dir=embedded))
 
 
 def test_unknown_host_is_one_clear_line():

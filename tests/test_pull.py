@@ -194,7 +194,7 @@ def test_cli_pull_prints_the_counts(label_studio, project, tmp_path, monkeypatch
     monkeypatch.chdir(tmp_path)
     assert main(["pull", "--project", project.project_title, "--data-dir", str(tmp_path / "data")]) == 0
     printed = capsys.readouterr()
-    assert "tasks: 3, documents without any annotation: 2" in printed.out
+    assert "tasks: 3, documents without a completed annotation: 2" in printed.out
     assert "annotations: 2 (ground truth 1) by 1 annotator(s); cancelled (kept, marked): 1" in printed.out
     assert (tmp_path / default_output(project.project_title)).is_file()
     assert label_studio.api_key not in printed.out + printed.err

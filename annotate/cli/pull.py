@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
 def summary(result: PullResult) -> str:
     return "\n".join([
         f"pulled project {result.project_title!r} (id {result.project_id}), export snapshot {result.export_id}",
-        f"tasks: {result.tasks}, documents without any annotation: {result.documents_without_annotation}",
+        f"tasks: {result.tasks}, documents without a completed annotation: {result.documents_without_annotation}",
         (f"annotations: {result.annotations} (ground truth {result.ground_truth}) by {result.annotators} "
          f"annotator(s); cancelled (kept, marked): {result.cancelled}"),
         f"wrote {result.path} and {result.meta_path}",

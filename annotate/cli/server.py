@@ -60,7 +60,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _start(args: argparse.Namespace) -> int:
     port = args.port or free_port(args.host)
-    print(f"starting Label Studio from {args.data_dir} (the first start takes a minute) ...", file=sys.stderr)
+    if not server_status(args.data_dir).running:
+        print(f"starting Label Studio from {args.data_dir} (the first start takes a minute) ...", file=sys.stderr)
     info = start_server(args.data_dir, port=port, host=args.host, timeout=args.timeout)
     state = "already running" if info.already_running else "running"
     print(f"Label Studio is {state} at {info.url} (pid {info.pid})")
