@@ -47,7 +47,8 @@ class Document:
 
 @dataclass(frozen=True)
 class CorpusProblem:
-    """A file or JSONL line that was skipped, or that stops the run when ``fatal``.
+    """A file or JSONL line that was skipped, or that stops the run when ``fatal``, or a warning
+    about a document that was kept (``kept``).
 
     ``source`` is the path as the user sees it (the corpus path joined with the file's path).
     """
@@ -56,6 +57,7 @@ class CorpusProblem:
     line: int | None
     message: str
     fatal: bool
+    kept: bool = False  # the document was imported all the same (a warning, not a skip)
 
     def __str__(self) -> str:
         where = self.source if self.line is None else f"{self.source}:{self.line}"
@@ -161,8 +163,8 @@ class _Loader:
         self._by_text: dict[str, tuple[Document, str]] = {}
         self._by_id: dict[str, tuple[Document, str]] = {}
 
-    def problem(self, shown: str, line: int | None, message: str, *, fatal: bool = False) -> None:
-        self.problems.append(CorpusProblem(shown, line, message, fatal))
+    def problem(self, shown: str, line: int | None, message: str, *, fatal: bool = False, kept: bool = False) -> None:
+        self.problems.append(CorpusProblem(shown, line, message, fatal, kept))
 
     def load_file(self, source: str, shown: str, file: Path) -> None:
         try:
@@ -217,8 +219,8 @@ class _Loader:
                 value = json.loads(line, object_pairs_hook=_object_without_duplicate_keys,
                                    parse_constant=_reject_constant)
             except json.JSONDecodeError as error:
-                self.problem(shown, number, f"not valid JSON ({error.msg} at column "
-                                            f"{error.colno}); fix or remove the line")
+                self.problem(shown, number, f"not valid JSON at column {error.colno} ({error.msg}); "
+                                            "fix or remove the line")
                 continue
             except (ValueError, RecursionError) as error:
                 reason = "nested too deeply" if isinstance(error, RecursionError) else str(error)
@@ -264,7 +266,8 @@ class _Loader:
         if nested:
             names = ", ".join(json.dumps(key) for key in nested)
             self.problem(shown, line, f"field(s) {names} are not JSON scalars and were left out of "
-                                      "meta; flatten them to strings or numbers")
+                                      "meta (the document is kept); flatten them to strings or numbers",
+                         kept=True)
             meta = {key: item for key, item in meta.items() if key not in nested}
         doc_id = document_id(source, text) if given_id is None else str(given_id)
         title = title.strip() if title and title.strip() else _title(text)

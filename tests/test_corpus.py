@@ -172,7 +172,8 @@ def test_nested_jsonl_metadata_is_left_out_with_a_problem_and_the_document_kept(
     assert doc.meta == {"lang": "en"}
     assert problem_lines(corpus) == [
         f'{tmp_path.as_posix()}/a.jsonl:1: field(s) "tags", "source" are not JSON scalars and were '
-        "left out of meta; flatten them to strings or numbers"]
+        "left out of meta (the document is kept); flatten them to strings or numbers"]
+    assert [problem.kept for problem in corpus.problems] == [True]
 
 
 # --- bad input: reported and skipped ----------------------------------------------------
@@ -194,9 +195,9 @@ def test_nested_jsonl_metadata_is_left_out_with_a_problem_and_the_document_kept(
      "binary file (NUL byte at byte offset 3); save the article as UTF-8 text"),
     ("empty.jsonl", b"", None, "empty file; write the article in it or remove the file"),
     ("nbsp.jsonl", "\n\u00a0\n".encode(), 2,
-     "not valid JSON (Expecting value at column 1); fix or remove the line"),
+     "not valid JSON at column 1 (Expecting value); fix or remove the line"),
     ("a.jsonl", b'{"text": "ok"}\n{"text": \n', 2,
-     "not valid JSON (Expecting value at column 10); fix or remove the line"),
+     "not valid JSON at column 10 (Expecting value); fix or remove the line"),
     ("a.jsonl", b'{"text": "ok"}\n["text"]\n', 2,
      "line is not a JSON object (it is an array); fix or remove the line"),
     ("a.jsonl", b'"just text"\n', 1,
