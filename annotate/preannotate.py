@@ -102,8 +102,9 @@ class PatternPreannotator:
 
     def candidates(self, text: str) -> list[tuple[int, int, str, int]]:
         found = [(start, end, label, 0) for start, end, label in self._gazetteer.find(text)]
+        plain = plain_spaces(text)  # a space in a pattern also matches a no-break space
         for pattern, label in self._patterns:
-            for match in pattern.finditer(text):
+            for match in pattern.finditer(plain):
                 span = _trim(text, match.start(), match.end())
                 if span is not None and _on_word_boundaries(text, *span):
                     found.append((span[0], span[1], label, 1))
@@ -197,11 +198,23 @@ def combine(parts: Sequence[Preannotator], schema: Schema) -> Preannotator:
     return CombinedPreannotator(parts, schema)
 
 
+_SPACES = str.maketrans({"\u00a0": " ", "\u2007": " ", "\u202f": " "})
+
+
+def plain_spaces(text: str) -> str:
+    """``text`` with no-break spaces (U+00A0, U+2007, U+202F) as plain spaces: the same length,
+    so offsets found in it hold in ``text``. News text often has them between names and dates."""
+    return text.translate(_SPACES)
+
+
 class TermMatcher:
-    """Finds exact strings on word boundaries, the longest at each position (one regex trie)."""
+    """Finds exact strings on word boundaries, the longest at each position (one regex trie); a
+    space in a string also matches a no-break space in the text."""
 
     def __init__(self, labels: Mapping[str, str]) -> None:
-        self.labels = dict(labels)
+        self.labels: dict[str, str] = {}
+        for term, label in labels.items():
+            self.labels.setdefault(plain_spaces(term), label)
         trie = _trie(self.labels)
         self._regex = re.compile(rf"(?<!\w)(?=({trie})(?!\w))") if self.labels else None
 
@@ -209,7 +222,7 @@ class TermMatcher:
         if self._regex is None:
             return []
         found = []
-        for match in self._regex.finditer(text):
+        for match in self._regex.finditer(plain_spaces(text)):
             term = match.group(1)
             found.append((match.start(1), match.end(1), self.labels[term]))
         return found

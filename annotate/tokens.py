@@ -10,6 +10,7 @@ Python that runs it, so one Python version gives one result on any machine):
 - a combining mark, a zero-width joiner, the character after a joiner, an emoji skin-tone
   modifier, and letters right after a combining mark stay with the token before them, so no
   accented word (``e`` + U+0301) or emoji sequence is torn apart;
+- regional indicators pair up into flags, from the first of a run: ``🇷🇺🇮🇷`` is ``🇷🇺``, ``🇮🇷``;
 - white space is never part of a token.
 
 A token is then cut at every entity boundary that falls inside it, so an entity always covers
@@ -47,6 +48,7 @@ _JOINER = "\u200d"
 # (where no combining mark lives; the joiner U+200D is kept). Checked one by one after that.
 _MAYBE_ATTACHING = re.compile("[^\x00-\u02ff\u2000-\u200c\u200e-\u206f]")
 _SKIN_TONES = range(0x1F3FB, 0x1F400)
+_REGIONAL_INDICATORS = range(0x1F1E6, 0x1F200)
 
 
 def _attaches(char: str) -> bool:
@@ -91,6 +93,12 @@ def _attach(text: str, tokens: list[str], starts: list[int], ends: list[int]) ->
     joins: set[int] = set()  # token i joins token i - 1
     for match in _MAYBE_ATTACHING.finditer(text):
         position = match.start()
+        if ord(match.group()) in _REGIONAL_INDICATORS:
+            if _second_of_a_flag(text, position):
+                index = bisect_right(starts, position) - 1
+                if index > 0 and starts[index] == position and ends[index - 1] == position:
+                    joins.add(index)
+            continue
         if not _attaches(match.group()):
             continue
         index = bisect_right(starts, position) - 1
@@ -107,6 +115,15 @@ def _attach(text: str, tokens: list[str], starts: list[int], ends: list[int]) ->
         tokens[index - 1:index + 1] = [tokens[index - 1] + tokens[index]]
         del starts[index]
         del ends[index - 1]
+
+
+def _second_of_a_flag(text: str, position: int) -> bool:
+    """Whether the regional indicator at ``position`` ends a flag: an odd number of regional
+    indicators comes right before it."""
+    before = position
+    while before > 0 and ord(text[before - 1]) in _REGIONAL_INDICATORS:
+        before -= 1
+    return (position - before) % 2 == 1
 
 
 def flat_entities(entities: Iterable[Span], labels: Sequence[str]) -> list[Span]:

@@ -145,6 +145,12 @@ def test_tokens_never_tear_accents_or_emoji_sequences_apart():
     assert _tokens(text) == text.split(" ")
 
 
+def test_regional_indicators_pair_into_flags_from_the_first_of_a_run():
+    russia, iran = "\U0001F1F7\U0001F1FA", "\U0001F1EE\U0001F1F7"
+    assert _tokens(f"Moscow{russia}{iran} talks") == ["Moscow", russia, iran, "talks"]
+    assert _tokens(f"{russia}{iran}\U0001F1FA") == [russia, iran, "\U0001F1FA"]  # a lone one stays alone
+
+
 def test_tokens_are_cut_where_an_entity_starts_or_ends_inside_them():
     text = "the S-300PMU-2 system"
     assert _tokens(text, [4, 9]) == ["the", "S-300", "PMU-2", "system"]

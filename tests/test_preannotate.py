@@ -63,6 +63,16 @@ def test_patterns_and_gazetteer_find_weapons_dates_and_names_with_code_point_off
     assert any(item["value"]["start"] == start for item in found)
 
 
+def test_a_space_in_a_pattern_or_a_name_also_matches_a_no_break_space(schema):
+    text = "On November\u00a012,\u00a02015 Vladimir\u00a0Putin spoke; Sergei\u202fLavrov agreed."
+    found = PatternPreannotator(schema).predict(text)
+    assert_valid_results(text, found, schema)  # the span text keeps the no-break spaces
+    assert ("November\u00a012,\u00a02015", "DATE") in spans(found)
+    assert ("Vladimir\u00a0Putin", "PERSON") in spans(found)
+    memory = AnnotationMemory({"Sergei Lavrov": "PERSON"}, schema)
+    assert ("Sergei\u202fLavrov", "PERSON") in spans(memory.predict(text))
+
+
 def test_longest_match_wins_over_a_shorter_overlapping_one(schema):
     # "S-300" is a gazetteer example; the pattern also matches the longer designation.
     found = PatternPreannotator(schema).predict("the S-300PMU-2 was shipped")
