@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 
 from annotate.published import PublishedVersion, row_digests
 from annotate.stats import flatten
+from annotate.wording import counted
 
 HEADER = "# Changelog\n"
 SHOWN_IDS = 20
@@ -115,8 +116,8 @@ def _ids(ids: list[str]) -> str:
 def summary_lines(version: str, diff: VersionDiff, reasons: list[str], counts: Mapping[str, int]) -> list[str]:
     """The Markdown lines of one version's section (used by the card too)."""
     if diff.previous is None:
-        return [f"First version: {counts['documents']} documents, {counts['annotations']} annotations "
-                f"by {counts['annotators']} annotators."]
+        return [f"First version: {counted(counts['documents'], 'document')}, "
+                f"{counted(counts['annotations'], 'annotation')} by {counted(counts['annotators'], 'annotator')}."]
     lines = [
         f"Compared with {diff.previous} ({'; '.join(reasons)}).",
         "",
