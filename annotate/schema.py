@@ -166,16 +166,39 @@ def load_schema(path: Path | str | None = None) -> Schema:
     """Read and check a schema file; ``None`` means the one file in ``schemas/``."""
     file = Path(path) if path is not None else find_schema()
     try:
-        raw = yaml.safe_load(file.read_text(encoding="utf-8"))
+        raw = yaml.load(file.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506 (a safe loader)
     except FileNotFoundError:
         raise SchemaError(f"{file}: schema file not found; pass --schema with an existing file") from None
     except (OSError, UnicodeDecodeError) as error:
         raise SchemaError(f"{file}: cannot read the schema file ({error})") from None
+    except _DuplicateKey as error:
+        raise SchemaError(f"{file}: line {error.line}: {error.key!r} appears twice in the same block; keep one "
+                          "(YAML would silently keep the last)") from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
         raise SchemaError(f"{file}:{where} is not valid YAML ({getattr(error, 'problem', error)})") from None
     return parse_schema(raw, origin=str(file), path=file)
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: Any, line: int) -> None:
+        super().__init__(key, line)
+        self.key, self.line = key, line
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader, refusing a key written twice in one mapping."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: set = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, (str, int, float, bool)) or key is None:
+                if key in seen:
+                    raise _DuplicateKey(key, key_node.start_mark.line + 1)
+                seen.add(key)
+        return super().construct_mapping(node, deep=deep)
 
 
 def parse_schema(raw: Any, *, origin: str = "<schema>", path: Path | None = None) -> Schema:

@@ -258,6 +258,15 @@ def test_schema_command_refuses_a_misspelt_key_instead_of_ignoring_it(tmp_path, 
     assert err == f"error: {unknown}: colour: unknown key; remove it or use one of: {', '.join(TOP_KEYS)}"
 
 
+def test_a_key_written_twice_in_one_block_is_refused_with_its_line(tmp_path):
+    text = SCHEMA_FILE.read_text(encoding="utf-8")
+    doubled = tmp_path / "doubled.yaml"
+    doubled.write_text(text.replace("    patterns:\n", "    patterns: []\n    patterns:\n", 1), encoding="utf-8")
+    line = doubled.read_text(encoding="utf-8").splitlines().index("    patterns:") + 1
+    with pytest.raises(SchemaError, match=f"line {line}: 'patterns' appears twice in the same block; keep one"):
+        load_schema(doubled)
+
+
 def test_schema_command_reports_invalid_schema_in_one_line(tmp_path, capsys):
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: x\nversion: 1\n", encoding="utf-8")
