@@ -166,7 +166,7 @@ def load_schema(path: Path | str | None = None) -> Schema:
     """Read and check a schema file; ``None`` means the one file in ``schemas/``."""
     file = Path(path) if path is not None else find_schema()
     try:
-        raw = yaml.load(file.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506 (a safe loader)
+        raw = yaml.load(file.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # a SafeLoader subclass
     except FileNotFoundError:
         raise SchemaError(f"{file}: schema file not found; pass --schema with an existing file") from None
     except (OSError, UnicodeDecodeError) as error:
