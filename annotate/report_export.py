@@ -4,6 +4,7 @@ The ``annotations`` config holds one row per completed annotation (one annotator
 document) with labels stored as ClassLabel ids; the features saved in each Parquet file turn
 them back into names. Titles come from the ``documents`` config. An export keeps neither
 cancelled annotations nor pre-annotations, so records read here have none.
+:func:`export_source` says which version and which raw export (by SHA-256) the folder holds.
 """
 
 from __future__ import annotations
@@ -48,15 +49,38 @@ def read_export(folder: Path, schema: Schema) -> tuple[list[DocumentRecord], Sch
     return documents, schema
 
 
+def export_source(folder: Path) -> dict[str, Any]:
+    """What a report of ``folder`` is made from: the folder, its version and the raw export it
+    was built from (file name and SHA-256, from the manifest; ``raw`` is ``None`` without one)."""
+    folder = Path(folder)
+    manifest = _manifest(folder)
+    source = manifest.get("source") if manifest else None
+    raw = None
+    if isinstance(source, dict) and isinstance(source.get("sha256"), str):
+        raw = {"file": source.get("file"), "sha256": source["sha256"]}
+    return {"kind": "export", "name": folder.name, "version": (manifest or {}).get("version"), "raw": raw}
+
+
+def _manifest(folder: Path) -> dict[str, Any] | None:
+    """The folder's manifest, ``None`` when it has none."""
+    manifest = folder / MANIFEST
+    if not manifest.is_file():
+        return None
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise ReportError(f"{manifest}: cannot read the manifest ({error}); run annotate validate "
+                          "on this folder") from None
+    if not isinstance(data, dict):
+        raise ReportError(f"{manifest}: the manifest is not a JSON object; run annotate validate on this folder")
+    return data
+
+
 def _files(folder: Path, config: str) -> list[Path]:
     """The Parquet files of one config: as the manifest lists them, else as found on disk."""
-    manifest = folder / MANIFEST
-    if manifest.is_file():
-        try:
-            splits = json.loads(manifest.read_text(encoding="utf-8")).get("configs", {}).get(config, {})
-        except (OSError, ValueError) as error:
-            raise ReportError(f"{manifest}: cannot read the manifest ({error}); run annotate validate "
-                                  "on this folder") from None
+    manifest = _manifest(folder)
+    if manifest is not None:
+        splits = manifest.get("configs", {}).get(config, {})
         return [folder / entry["path"] for _, entry in sorted(splits.items())]
     return sorted((folder / "data" / config).glob("*.parquet"))
 

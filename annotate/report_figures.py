@@ -29,13 +29,13 @@ from annotate import agreement
 from annotate.records import Annotation, DocumentRecord, Span
 from annotate.schema import Schema
 
-FORMAT = 1
+FORMAT = 2  # 2: ``source`` records the input's SHA-256 (a raw file) or its manifest's (an export)
 DIGITS = 6
 
 
 def compute_figures(documents: Iterable[DocumentRecord], schema: Schema, *,
-                    source: Mapping[str, str] | None = None, problems: Sequence[str] = ()) -> dict[str, Any]:
-    """Every figure of the report, as JSON-ready data."""
+                    source: Mapping[str, Any] | None = None, problems: Sequence[str] = ()) -> dict[str, Any]:
+    """Every figure of the report, as JSON-ready data; ``source`` says what it was made from."""
     documents = sorted(documents, key=lambda d: (d.id, d.task_id))
     kind = (source or {}).get("kind", "records")
     return {
@@ -237,6 +237,14 @@ def _stance_on_matched(compared: list[dict[str, Annotation]]) -> dict[str, Any]:
     return {"pairs": pairs, "agreeing": agreeing, "agreement": _num(agreeing / pairs) if pairs else None}
 
 
+def _root(parent: dict[tuple[str, int], tuple[str, int]], node: tuple[str, int]) -> tuple[str, int]:
+    """The representative of ``node``'s group (union-find, halving the path on the way)."""
+    while parent[node] != node:
+        parent[node] = parent[parent[node]]
+        node = parent[node]
+    return node
+
+
 def _claim_units(compared: list[dict[str, Annotation]]) -> tuple[list[dict[str, str]], int]:
     """Claims grouped across annotators by pairwise overlap matches: ``{annotator: stance}`` per unit."""
     units: list[dict[str, str]] = []
@@ -244,19 +252,12 @@ def _claim_units(compared: list[dict[str, Annotation]]) -> tuple[list[dict[str, 
     for latest in compared:
         parent: dict[tuple[str, int], tuple[str, int]] = {
             (name, i): (name, i) for name, a in latest.items() for i in range(len(a.claims))}
-
-        def root(node: tuple[str, int]) -> tuple[str, int]:
-            while parent[node] != node:
-                parent[node] = parent[parent[node]]
-                node = parent[node]
-            return node
-
         for (name_a, first), (name_b, second) in combinations(latest.items(), 2):
             for i, j in _claim_pairs(first, second):
-                parent[root((name_a, i))] = root((name_b, j))
+                parent[_root(parent, (name_a, i))] = _root(parent, (name_b, j))
         groups: dict[tuple[str, int], list[tuple[str, int]]] = defaultdict(list)
         for node in sorted(parent):
-            groups[root(node)].append(node)
+            groups[_root(parent, node)].append(node)
         for members in sorted(groups.values()):
             names = [name for name, _ in members]
             if len(members) < 2:

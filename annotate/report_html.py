@@ -10,6 +10,8 @@ from collections.abc import Callable, Sequence
 from html import escape
 from typing import Any
 
+from annotate.wording import counted, noun
+
 EXACT, OVERLAP = "#4363d8", "#42d4f4"
 KEPT, CHANGED, DELETED, ADDED = "#3cb44b", "#f58231", "#e6194b", "#a9a9a9"
 COMPLETED, CANCELLED = "#4363d8", "#bbbbbb"
@@ -39,19 +41,32 @@ def render_html(figures: dict[str, Any]) -> str:
         '<meta name="viewport" content="width=device-width,initial-scale=1">',
         f"<title>{escape(title)}</title><style>{STYLE}</style></head><body>",
         f"<h1>{escape(title)}</h1>",
-        f'<p class="muted">From {escape(source.get("kind", ""))} <code>{escape(source.get("name", ""))}</code>; '
-        f'schema fingerprint <code>{escape(schema["fingerprint"][:16])}</code>.</p>',
+        (f'<p class="muted">From {escape(source_text(source))}; '
+         f'schema fingerprint <code>{escape(schema["fingerprint"][:16])}</code>.</p>'),
         _summary(totals, figures["time"]),
         _labels(figures["labels"]),
         _agreement(figures["agreement"]),
         _preannotation(figures["preannotation"]),
         _annotators(figures["annotators"]),
         _documents(figures["documents"]),
-        _problems(figures["problems"]),
+        _problems(figures["problems"], source),
         _notes(),
         "</body></html>",
     ]
     return "\n".join(parts) + "\n"
+
+
+def source_text(source: dict[str, Any]) -> str:
+    """What the report was made from, in words: the file or folder, and its checksum."""
+    name, kind = source.get("name", ""), source.get("kind", "")
+    if kind == "label-studio-json":
+        digest = source.get("sha256")
+        return f"Label Studio export {name}" + (f" (SHA-256 {digest[:16]}…)" if digest else "")
+    if kind == "export":
+        raw = source.get("raw")
+        built = f", built from {raw.get('file')} (SHA-256 {str(raw.get('sha256'))[:16]}…)" if raw else ""
+        return f"export folder {name}{built}"
+    return f"{kind} {name}".strip()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -59,17 +74,20 @@ def render_html(figures: dict[str, Any]) -> str:
 
 
 def _summary(totals: dict[str, int], time: dict[str, Any]) -> str:
+    def card(key: str, singular: str, plural: str | None = None) -> tuple[str, int]:
+        return noun(totals[key], singular, plural), totals[key]
+
     cards = [
-        ("documents", totals["documents"]),
+        card("documents", "document"),
         ("compared (2+ annotators)", totals["documents_compared"]),
-        ("annotators", totals["annotators"]),
-        ("completed annotations", totals["completed"]),
+        card("annotators", "annotator"),
+        card("completed", "completed annotation"),
         ("cancelled", totals["cancelled"]),
-        ("entities", totals["entities"]),
-        ("claims", totals["claims"]),
+        card("entities", "entity", "entities"),
+        card("claims", "claim"),
         ("total time", _duration(time["total_seconds"]) if time["annotations_timed"] else "n/a"),
         ("median per annotation", _duration(time["median_seconds"])),
-        ("problems", totals["problems"]),
+        card("problems", "problem"),
     ]
     inner = "".join(f'<div class="card"><b class="num">{escape(str(value))}</b>{escape(name)}</div>'
                     for name, value in cards)
@@ -90,6 +108,9 @@ def _labels(labels: dict[str, Any]) -> str:
 
 
 def _agreement(figures: dict[str, Any]) -> str:
+    if not figures["documents"]:
+        return ("<h2>Agreement between annotators</h2><p>Nothing to compare: no document was completed "
+                "by two or more annotators.</p>")
     entities, claims = figures["entities"], figures["claims"]
     rows = [(label, [block["exact"]["f1"], block["overlap"]["f1"]]) for label, block in entities["labels"].items()]
     rows.append(("all entities", [entities["overall"]["exact"]["f1"], entities["overall"]["overlap"]["f1"]]))
@@ -119,13 +140,14 @@ def _agreement(figures: dict[str, Any]) -> str:
          for p in figures[key]["pairwise_cohen_kappa"]])
     return (
         "<h2>Agreement between annotators</h2>"
-        f"<p class=\"muted\">{figures['documents']} documents with two or more annotators "
-        f"({figures['annotators']} annotators), "
-        f"{entities['comparisons']} annotator-pair comparisons. Cancelled annotations are left out.</p>"
+        f"<p class=\"muted\">{counted(figures['documents'], 'document')} with two or more annotators "
+        f"({counted(figures['annotators'], 'annotator')} in all), "
+        f"{counted(entities['comparisons'], 'annotator-pair comparison')}. Cancelled annotations are left out.</p>"
         f"{chart}{table}<details><summary>Per annotator pair</summary>{pairs}</details>"
         "<h3>Stance</h3>"
         f"<p>Stance agreement on matched claims: <b>{_ratio(matched['agreement'])}</b> "
-        f"({matched['agreeing']} of {matched['pairs']} matched claim pairs gave the same stance). "
+        f"({matched['agreeing']} of {counted(matched['pairs'], 'matched claim pair')} "
+        "gave the same stance). "
         f"Claims grouped across annotators but ambiguous (one annotator twice in a group): "
         f"{figures['claim_stance']['units_ambiguous']}.</p>"
         f"{stance}<details><summary>Cohen's κ per annotator pair</summary>{pairwise}</details>"
@@ -160,7 +182,7 @@ def _preannotation(figures: dict[str, Any] | None) -> str:
                      for version, b in figures["model_versions"].items()])
     return ("<h2>Pre-annotations</h2>"
             f"<p class=\"muted\">Each predicted entity span against each completed annotation of its "
-            f"document ({figures['annotations_compared']} comparisons): kept exactly, changed (an "
+            f"document ({counted(figures['annotations_compared'], 'comparison')}): kept exactly, changed (an "
             "overlapping span with other boundaries or label) or deleted.</p>"
             f"{chart if rows else ''}{table}<h3>By model version</h3>{models}")
 
@@ -184,16 +206,18 @@ def _documents(documents: list[dict[str, Any]]) -> str:
          "predicted"],
         [[d["id"], d["title"], d["annotations"], d["completed"], d["cancelled"], d["annotators"],
           d["entities"], d["claims"], d["predicted_entities"]] for d in documents])
-    return f"<h2>Documents</h2><details><summary>{len(documents)} documents</summary>{table}</details>"
+    return f"<h2>Documents</h2><details><summary>{counted(len(documents), 'document')}</summary>{table}</details>"
 
 
-def _problems(problems: dict[str, Any]) -> str:
+def _problems(problems: dict[str, Any], source: dict[str, Any]) -> str:
     if not problems["count"]:
         return "<h2>Problems</h2><p>None: every annotation was read as it is.</p>"
     items = "".join(f"<li>{escape(problem)}</li>" for problem in problems["first"])
     more = problems["count"] - len(problems["first"])
-    extra = f"<p class=\"muted\">and {more} more (see <code>annotate validate</code>).</p>" if more > 0 else ""
-    return (f"<h2>Problems</h2><p>{problems['count']} problems while reading the annotations; the "
+    command = f"annotate export --input {source.get('name') or 'FILE'} --bump auto"
+    extra = (f"<p class=\"muted\">and {more} more: <code>{escape(command)}</code> lists every problem in the "
+             "annotations (it writes a version only when there is none).</p>" if more > 0 else "")
+    return (f"<h2>Problems</h2><p>{counted(problems['count'], 'problem')} while reading the annotations; the "
             f"figures leave out what could not be read.</p><details><summary>Show</summary><ul>{items}</ul>"
             f"{extra}</details>")
 
@@ -251,8 +275,8 @@ def _bars(rows: Sequence[tuple[str, Sequence[float | None]]], series: Sequence[t
     height = top + len(rows) * (per_row + gap) + 4
     width = label_width + plot_width + value_width
     scale = plot_width / maximum if maximum else 0.0
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-           f'viewBox="0 0 {width} {height}" role="img" font-size="12" font-family="sans-serif">',
+    out = [(f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}" role="img" font-size="12" font-family="sans-serif">'),
            f"<title>{escape(title)}</title>"]
     x = label_width
     for name, color in series:

@@ -3,6 +3,7 @@ and the whole path from a real Label Studio server with three annotators to the 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -300,7 +301,9 @@ def test_report_command_writes_both_files_and_prints_a_summary(tmp_path, capsys)
     assert "Entities pairwise F1: exact 0.667, overlap 0.667" in out
     assert str(tmp_path / "report" / JSON_NAME) in out and str(tmp_path / "report" / HTML_NAME) in out
     figures = json.loads((tmp_path / "report" / JSON_NAME).read_text(encoding="utf-8"))
-    assert figures["source"] == {"kind": "label-studio-json", "name": "pulled.json"}
+    assert figures["source"] == {"kind": "label-studio-json", "name": "pulled.json",
+                                 "sha256": hashlib.sha256(source.read_bytes()).hexdigest(),
+                                 "size": source.stat().st_size}
     assert figures["totals"]["annotators"] == 2
 
 
@@ -310,6 +313,84 @@ def test_report_command_names_a_missing_input(tmp_path, capsys):
     assert code == 1
     assert "nothing.json: no such file or folder" in capsys.readouterr().err
     assert not (tmp_path / "r").exists()
+
+
+JSON_MIN_ROW = {"id": 1, "text": TEXT, "document_id": "doc-1", "title": "Article 1",
+                "entities": [{"start": 0, "end": 14, "text": "Vladimir Putin", "labels": ["PERSON"]}],
+                "doc_stance": "NONE", "annotator": 1, "annotation_id": 1, "created_at": "2024-05-01T09:00:00Z",
+                "updated_at": "2024-05-01T09:00:00Z", "lead_time": 12.5}
+
+
+@pytest.mark.parametrize(("content", "expected"), [
+    ('{"a": 1}', '"data" nor "annotations"'),
+    ("[]", "no tasks in this file (an empty list)"),
+    (json.dumps([JSON_MIN_ROW]), "JSON_MIN"),
+    (json.dumps([{"id": 1, "data": {"text": TEXT}, "annotations": []}]), "no task could be read (1 task in the file)"),
+], ids=["object", "empty-list", "json-min", "no-readable-task"])
+def test_report_refuses_input_it_cannot_read_in_one_line_and_writes_nothing(tmp_path, capsys, content, expected):
+    source = tmp_path / "pulled.json"
+    source.write_text(content, encoding="utf-8")
+
+    code = main(["report", "--input", str(source), "--out", str(tmp_path / "r"),
+                 "--schema", str(ROOT / "schemas" / "arms_news.yaml")])
+
+    captured = capsys.readouterr()
+    [line] = captured.err.strip().splitlines()
+    assert code == 1 and captured.out == ""
+    assert line.startswith(f"error: {source}: ") and expected in line
+    assert "export the project as JSON" in line or "annotate export --input" in line or "annotate pull" in line
+    assert not (tmp_path / "r").exists()
+
+
+def test_report_speaks_of_one_document_annotator_and_problem_in_the_singular(tmp_path, capsys):
+    broken = _raw_annotation(1, 1, [("TASS", "ORG"), ("Iran", "GPE")], "NONE")
+    broken["result"][1]["value"]["labels"] = ["SHIP"]
+    source = tmp_path / "pulled.json"
+    source.write_text(json.dumps([_label_studio_task(1, [broken])]), encoding="utf-8")
+
+    assert main(["report", "--input", str(source), "--out", str(tmp_path / "r"),
+                 "--schema", str(ROOT / "schemas" / "arms_news.yaml")]) == 0
+
+    out = capsys.readouterr().out
+    assert ("1 document; 1 completed annotation and 0 cancelled, by 1 annotator; no document has two or "
+            "more annotators, so agreement is not measured.") in out
+    assert f"1 problem while reading, listed in {tmp_path / 'r' / HTML_NAME}." in out
+    html = (tmp_path / "r" / HTML_NAME).read_text(encoding="utf-8")
+    page = re.sub(r"<[^>]+>", "|", html.replace("</b>", " "))  # a card's number, then its noun; cells apart
+    plural_after_one = re.compile(r"\b1\s+(?:[a-z-]+\s+)?(?:documents|annotators|annotations|problems|tasks|"
+                                  r"items|comparisons|pairs|entities|claims)\b")
+    assert not plural_after_one.search(out) and not plural_after_one.search(page)
+    assert re.search(r"\b1\s+document\b", page) and re.search(r"\b1\s+annotator\b", page)
+    assert "Nothing to compare: no document was completed by two or more annotators." in page
+
+
+def test_problems_beyond_the_report_are_listed_by_the_export_command_it_names(tmp_path, capsys):
+    tasks = []
+    for number in range(1, 61):
+        broken = _raw_annotation(number, 1, [("TASS", "ORG")], "NONE")
+        broken["result"][0]["value"]["labels"] = ["SHIP"]
+        tasks.append(_label_studio_task(number, [broken]))
+    source = tmp_path / "pulled.json"
+    source.write_text(json.dumps(tasks), encoding="utf-8")
+    schema = str(ROOT / "schemas" / "arms_news.yaml")
+
+    assert main(["report", "--input", str(source), "--out", str(tmp_path / "r"), "--schema", schema]) == 0
+
+    out = capsys.readouterr().out
+    figures = json.loads((tmp_path / "r" / JSON_NAME).read_text(encoding="utf-8"))["problems"]
+    assert figures["count"] > len(figures["first"])
+    hint = f"annotate export --input {source} --bump auto"
+    assert (f"{figures['count']} problems while reading; the first {len(figures['first'])} are listed in "
+            f"{tmp_path / 'r' / HTML_NAME}, and {hint} lists every problem in the annotations") in out
+    assert "annotate validate" not in out
+    page = (tmp_path / "r" / HTML_NAME).read_text(encoding="utf-8")
+    assert "annotate export --input pulled.json --bump auto" in page and "annotate validate" not in page
+
+    # The command the hint names does list every one, and writes nothing.
+    assert main(hint.split()[1:] + ["--out", str(tmp_path / "exports"), "--schema", schema]) == 1
+    listed = capsys.readouterr().err.strip().splitlines()
+    assert len(listed) == figures["count"] + 1 and listed[-1].startswith("error: ")
+    assert not list(tmp_path.glob("exports/v*"))
 
 
 def test_build_report_turns_conversion_problems_into_figures(tmp_path):
@@ -340,7 +421,9 @@ def test_export_folder_gives_the_same_agreement_as_the_file_it_was_exported_from
     from_file = build_report(source, SCHEMA).figures
     from_export = build_report(exported.path, SCHEMA).figures
 
-    assert from_export["source"] == {"kind": "export", "name": "v1.0.0"}
+    assert from_export["source"] == {"kind": "export", "name": "v1.0.0", "version": "1.0.0",
+                                     "raw": {"file": "pulled.json",
+                                             "sha256": hashlib.sha256(source.read_bytes()).hexdigest()}}
     assert from_export["agreement"] == from_file["agreement"]
     assert from_export["labels"] == from_file["labels"]
     assert from_export["annotators"] == from_file["annotators"]
@@ -519,3 +602,4 @@ def test_export_card_carries_the_agreement_summary_of_a_report_json(tmp_path, ca
     agreement = figures["agreement"]
     assert agreement["annotators"] >= 2
     assert f"Pairwise agreement between {agreement['annotators']} annotators on {agreement['documents']} " in section
+    assert f"from Label Studio export raw.json (SHA-256 {figures['source']['sha256'][:16]}" in section

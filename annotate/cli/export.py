@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
-from annotate.errors import AnnotateError, ExportError
+from annotate.errors import AnnotateError
 from annotate.versions import BUMPS
 
 
@@ -35,23 +34,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--split-ratios", metavar="T,V,T", default=None,
                         help="train,validation,test ratios for new documents (default: 0.8,0.1,0.1)")
     parser.add_argument("--agreement", metavar="FILE",
-                        help="report.json written by annotate report: its headline agreement figures go into the card")
+                        help="report.json written by annotate report from the same --input (or from a "
+                        "version exported from it): its headline agreement figures go into the card")
     parser.set_defaults(handler=run)
 
 
-def _agreement(path: str | None) -> dict | None:
-    if path is None:
+def _agreement(report_file: str | None, raw_file: str) -> dict | None:
+    """The headline figures of ``--agreement`` for the card, checked to come from ``--input``."""
+    if report_file is None:
         return None
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise ExportError(f"{path}: cannot read the agreement figures ({error}); run annotate report first") from None
-    if not isinstance(data, dict):
-        raise ExportError(f"{path}: the agreement figures must be a JSON object")
-    if "agreement" in data and "markdown" not in data:  # a whole report.json: keep the headline figures
-        from annotate.report import Report, agreement_summary
-        return agreement_summary(Report(figures=data))
-    return data
+    from annotate.report import agreement_for_export
+
+    return agreement_for_export(Path(report_file), Path(raw_file))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -60,12 +54,13 @@ def run(args: argparse.Namespace) -> int:
     from annotate.splits import parse_ratios
 
     schema = load_schema(args.schema)
+    agreement = _agreement(args.agreement, args.input)
     try:
         result = export(
             args.input, schema=schema, out_root=args.out, version=args.version, bump=args.bump,
             quarantine=args.quarantine, include_emails=args.annotator_emails,
             split_ratios=parse_ratios(args.split_ratios) if args.split_ratios else None,
-            agreement=_agreement(args.agreement),
+            agreement=agreement,
         )
     except AnnotateError as error:
         for problem in error.problems:

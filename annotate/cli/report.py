@@ -28,15 +28,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from annotate.report import build_report, write_report
+    from annotate.wording import counted
 
     schema = _schema(args)
     report = build_report(args.input, schema)
     files = write_report(report, args.out)
     figures = report.figures
     totals, agreement = figures["totals"], figures["agreement"]
-    print(f"{totals['documents']} documents, {totals['completed']} completed and {totals['cancelled']} "
-          f"cancelled annotations by {totals['annotators']} annotators; "
-          f"{totals['documents_compared']} documents have two or more annotators.")
+    compared = totals["documents_compared"]
+    print(f"{counted(totals['documents'], 'document')}; {counted(totals['completed'], 'completed annotation')} "
+          f"and {totals['cancelled']} cancelled, by {counted(totals['annotators'], 'annotator')}; "
+          + (f"{counted(compared, 'document')} {'has' if compared == 1 else 'have'} two or more annotators."
+             if compared else "no document has two or more annotators, so agreement is not measured."))
     for name in ("entities", "claims"):
         overall = agreement[name]["overall"]
         print(f"{name.capitalize()} pairwise F1: exact {_show(overall['exact']['f1'])}, "
@@ -45,14 +48,27 @@ def run(args: argparse.Namespace) -> int:
         block = agreement[name]
         alpha = block["krippendorff_alpha"]
         cohen = block["cohen_kappa"]
-        kappa = f"Cohen's kappa {_show(cohen['value'])} ({cohen['items']} items), " if cohen else ""
-        print(f"{title}: {kappa}Krippendorff's alpha {_show(alpha['value'])} ({alpha['items']} items)")
-    if totals["problems"]:
-        print(f"{totals['problems']} problems while reading; the first are listed in the report "
-              "(annotate validate shows them all).")
+        kappa = (f"Cohen's kappa {_show(cohen['value'])} ({counted(cohen['items'], 'item')}), "
+                 if cohen else "")
+        print(f"{title}: {kappa}Krippendorff's alpha {_show(alpha['value'])} ({counted(alpha['items'], 'item')})")
+    problems = figures["problems"]
+    if problems["count"]:
+        print(_problems_line(problems["count"], len(problems["first"]), args.input, files.html))
     print(f"Wrote {files.json}")
     print(f"Wrote {files.html}")
     return 0
+
+
+def _problems_line(count: int, listed: int, source: Path, page: Path) -> str:
+    """Where the reading problems are listed: all in the page, or the first there and every one
+    by ``annotate export`` (which stops, writing nothing, while a raw export has problems)."""
+    from annotate.wording import counted
+
+    if listed >= count:
+        return f"{counted(count, 'problem')} while reading, listed in {page}."
+    return (f"{count} problems while reading; the first {listed} are listed in {page}, and "
+            f"annotate export --input {source} --bump auto lists every problem in the annotations "
+            "(it writes a version only when there is none).")
 
 
 def _schema(args: argparse.Namespace) -> Any:
