@@ -8,6 +8,7 @@ from pathlib import Path
 
 from annotate.errors import AnnotateError
 from annotate.versions import BUMPS
+from annotate.wording import counted
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -72,9 +73,10 @@ def run(args: argparse.Namespace) -> int:
         shown = ", ".join(f"{split} {rows}" for split, rows in splits.items()) or "no rows"
         print(f"  {config}: {shown}")
     counts = result.counts
-    print(f"  {counts['documents']} documents, {counts['annotations']} annotations by {counts['annotators']} "
-          f"annotator(s); {counts['documents_without_annotation']} documents without a completed annotation, "
-          f"{counts['annotations_cancelled']} cancelled annotations")
+    print(f"  {counted(counts['documents'], 'document')}, {counted(counts['annotations'], 'annotation')} by "
+          f"{counted(counts['annotators'], 'annotator')}; "
+          f"{counted(counts['documents_without_annotation'], 'document')} without a completed annotation, "
+          f"{counted(counts['annotations_cancelled'], 'cancelled annotation')}")
     if args.quarantine:
         print(f"  quarantined: {counts['annotations_quarantined']} annotations, "
               f"{counts['documents_quarantined']} documents ({counts['problems']} problems, "
