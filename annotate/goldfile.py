@@ -1,8 +1,11 @@
 """Reading and checking an ``--annotations`` file (a Label Studio JSON export) before a push.
 
 Every task must name a corpus document and carry its exact text, since offsets are only right on
-the same text; every problem is listed before anything on the server changes. Each annotation gets
-an ``import_id`` derived from its document and content, so that pushing the same file again adds
+the same text. Each annotation then goes through the checks ``annotate export`` runs
+(:func:`annotate.convert.convert_task`, on what will be imported), so that a push never brings in
+an annotation the export would refuse. Every problem is listed, naming the task and annotation by
+their Label Studio ids, before anything on the server changes. Each annotation gets an
+``import_id`` derived from its document and content, so that pushing the same file again adds
 nothing (:func:`already_there`).
 """
 
@@ -15,22 +18,61 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from annotate.convert import AnnotatorNames, Problem, convert_task
 from annotate.corpus import Document
 from annotate.errors import AnnotationError
+from annotate.problems import FIX
+from annotate.results import is_int
+from annotate.schema import Schema
 
 _VOLATILE_RESULT_KEYS = {"origin", "score", "readonly", "hidden"}
+_IMPORTED_KEYS = ("result", "ground_truth", "was_cancelled", "lead_time")  # all that a push keeps
+_PUSHING_USER = 0  # stands in for completed_by, which a push drops: the annotation becomes the pusher's
 
 GoldAnnotations = dict[str, list[dict[str, Any]]]  # document id -> annotations ready to import
 
 
-def read_annotations_file(path: Path, documents: Mapping[str, Document]) -> GoldAnnotations:
+def read_annotations_file(path: Path, documents: Mapping[str, Document], schema: Schema) -> GoldAnnotations:
     """Annotations of a Label Studio JSON export, by document id, ready to import.
 
     Every task must name a corpus document (``data.document_id``) and carry its exact text
-    (``data.text``): offsets are only right on the same text. Raises AnnotationError listing
-    every problem. ``completed_by`` is dropped (user ids differ between servers): the annotation
-    belongs to the user who pushes; ``ground_truth`` and ``was_cancelled`` are kept as given.
+    (``data.text``): offsets are only right on the same text. Every annotation must pass the
+    checks of ``annotate export`` for ``schema`` (a cancelled one need not be complete). Raises
+    AnnotationError with every problem in ``problems``. ``completed_by`` is dropped (user ids
+    differ between servers): the annotation belongs to the user who pushes; ``ground_truth``,
+    ``was_cancelled`` and ``lead_time`` are kept as given.
     """
+    tasks = _load(path)
+    problems: list[str] = []
+    found: GoldAnnotations = defaultdict(list)
+    for position, task in enumerate(tasks, start=1):
+        task_id = task.get("id") if isinstance(task, dict) else None
+        where = f"{path}: " + (f"task {task_id}" if is_int(task_id) else f"task #{position} in the file")
+        document = _document(task, documents, where, problems)
+        if document is None:
+            continue
+        checked = _checked_annotations(task, document, schema, f"{where} (document {document.id})", problems)
+        for annotation in checked:
+            if all(annotation["id"] != other["id"] for other in found[document.id]):
+                found[document.id].append(annotation)
+    if len(problems) == 1:
+        raise AnnotationError(f"{problems[0]}; nothing was pushed", problems=problems)
+    if problems:
+        raise AnnotationError(f"{path}: {len(problems)} problems in the annotations; nothing was pushed; "
+                              "fix them in the file and push again",
+                              problems=problems)
+    return dict(found)
+
+
+def already_there(annotation: Mapping[str, Any], have: Iterable[Mapping[str, Any]]) -> bool:
+    """Whether a task's annotations ``have`` one with this annotation's import id or result."""
+    canonical = _canonical(annotation["result"])
+    return any(other.get("import_id") == annotation["id"] or _canonical(other.get("result")) == canonical
+               for other in have)
+
+
+def _load(path: Path) -> list[Any]:
+    """The tasks of the file, or AnnotationError saying why there are none to read."""
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -43,78 +85,92 @@ def read_annotations_file(path: Path, documents: Mapping[str, Document]) -> Gold
     if not isinstance(raw, list):
         raise AnnotationError(f"{path}: expected a list of tasks (a Label Studio JSON export), "
                               f"got {type(raw).__name__}")
-    problems: list[str] = []
-    found: GoldAnnotations = defaultdict(list)
-    for index, task in enumerate(raw):
-        where = f"{path}: task {index}"
-        data = task.get("data") if isinstance(task, dict) else None
-        if not isinstance(data, dict):
-            problems.append(f"{where}: not a Label Studio task (no data object)")
-            continue
-        document_id = data.get("document_id")
-        if not isinstance(document_id, (str, int)) or isinstance(document_id, bool):
-            problems.append(f"{where}: no data.document_id; export it from a project made by annotate push")
-            continue
-        document_id = str(document_id)
-        where = f"{where} (document {document_id})"
-        document = documents.get(document_id)
-        if document is None:
-            problems.append(f"{where}: not in the corpus; add the article to the corpus or remove the task")
-            continue
-        text = data.get("text")
-        if not isinstance(text, str):
-            problems.append(f"{where}: no data.text to check the offsets against; export the file with its data")
-            continue
-        if text != document.text:
-            problems.append(f"{where}: data.text differs from the corpus text (first difference at character "
-                            f"{_first_difference(text, document.text)}), so its offsets would point at the wrong "
-                            "words; annotate the current text or restore the original article")
-            continue
-        for number, annotation in enumerate(task.get("annotations") or []):
-            checked = _gold_annotation(annotation, document, f"{where} annotation {number}", problems)
-            if checked is not None and all(checked["id"] != other["id"] for other in found[document_id]):
-                found[document_id].append(checked)
-    if problems:
-        raise AnnotationError(f"{path}: {len(problems)} problem(s), nothing was pushed; first: {problems[0]}",
-                              problems=problems)
-    return dict(found)
+    return raw
 
 
-def already_there(annotation: Mapping[str, Any], have: Iterable[Mapping[str, Any]]) -> bool:
-    """Whether a task's annotations ``have`` one with this annotation's import id or result."""
-    canonical = _canonical(annotation["result"])
-    return any(other.get("import_id") == annotation["id"] or _canonical(other.get("result")) == canonical
-               for other in have)
-
-
-def _gold_annotation(annotation: Any, document: Document, where: str, problems: list[str]) -> dict[str, Any] | None:
-    if not isinstance(annotation, dict) or not isinstance(annotation.get("result"), list):
-        problems.append(f"{where}: not an annotation with a result list")
+def _document(task: Any, documents: Mapping[str, Document], where: str, problems: list[str]) -> Document | None:
+    """The corpus document a task names, when its text is exactly the corpus text."""
+    data = task.get("data") if isinstance(task, dict) else None
+    if not isinstance(data, dict):
+        problems.append(f"{where}: not a Label Studio task (no data object)")
         return None
-    result = annotation["result"]
-    size = len(document.text)
-    for item in result:
-        if not isinstance(item, dict):
-            problems.append(f"{where}: a result item is not an object")
-            return None
-        value = item.get("value")
-        if isinstance(value, dict) and ("start" in value or "end" in value):
-            start, end = value.get("start"), value.get("end")
-            if not (type(start) is int and type(end) is int and 0 <= start <= end <= size):
-                problems.append(f"{where} region {item.get('id')}: offsets {start!r}..{end!r} are not inside the "
-                                f"text (length {size})")
-                return None
-    flags = {key: annotation.get(key, False) for key in ("ground_truth", "was_cancelled")}
-    for key, flag in flags.items():
-        if not isinstance(flag, bool):
-            problems.append(f"{where}: {key} must be true or false, got {flag!r}")
-            return None
+    document_id = data.get("document_id")
+    if not isinstance(document_id, (str, int)) or isinstance(document_id, bool):
+        problems.append(f"{where}: no data.document_id; export it from a project made by annotate push")
+        return None
+    where = f"{where} (document {document_id})"
+    document = documents.get(str(document_id))
+    if document is None:
+        problems.append(f"{where}: not in the corpus; add the article to the corpus or remove the task")
+        return None
+    text = data.get("text")
+    if not isinstance(text, str):
+        problems.append(f"{where}: no data.text to check the offsets against; export the file with its data")
+        return None
+    if text != document.text:
+        problems.append(f"{where}: data.text differs from the corpus text (first difference at character "
+                        f"{_first_difference(text, document.text)}), so its offsets would point at the wrong "
+                        "words; annotate the current text or restore the original article")
+        return None
+    return document
+
+
+def _checked_annotations(task: dict[str, Any], document: Document, schema: Schema, where: str,
+                         problems: list[str]) -> list[dict[str, Any]]:
+    """The task's annotations ready to import, when all of them pass the export's checks.
+
+    What is checked is what will be imported: the corpus document with each annotation's
+    result, flags and lead time. A task id or annotation id the file lacks is stood in for (a
+    push needs neither); problems then name the task or annotation by its position.
+    """
+    annotations = task.get("annotations")
+    stand_ins: dict[int, str] = {}  # stand-in annotation id -> how a problem names the annotation
+    if isinstance(annotations, list):
+        own_ids = [a["id"] for a in annotations if isinstance(a, dict) and is_int(a.get("id"))]
+        lowest = min([0, *own_ids])
+        imported = []
+        for position, annotation in enumerate(annotations, start=1):
+            if not isinstance(annotation, dict):
+                imported.append(annotation)  # convert_task says what it is
+                continue
+            annotation_id = annotation.get("id")
+            if not is_int(annotation_id):
+                annotation_id = lowest - position
+                stand_ins[annotation_id] = f"#{position} in the task"
+            imported.append({"id": annotation_id, "completed_by": _PUSHING_USER,
+                             **{key: annotation[key] for key in _IMPORTED_KEYS if key in annotation}})
+        annotations = imported
+    data = {"text": document.text, "document_id": document.id, "title": document.title, "source": document.source}
+    task_id = task.get("id")
+    _, found = convert_task({"id": task_id if is_int(task_id) else 0, "data": data, "annotations": annotations},
+                            schema, names=AnnotatorNames(), predictions=False)
+    problems += [_message(problem, where, stand_ins) for problem in found]
+    if found:
+        return []
+    return [_gold_annotation(annotation, document.id) for annotation in annotations or ()]
+
+
+def _gold_annotation(annotation: Mapping[str, Any], document_id: str) -> dict[str, Any]:
+    """What is imported of a checked annotation, with its ``id`` (Label Studio keeps it as the import_id)."""
     lead_time = annotation.get("lead_time")
-    checked: dict[str, Any] = {"result": result, **flags}
-    if isinstance(lead_time, (int, float)) and not isinstance(lead_time, bool):
+    checked: dict[str, Any] = {"result": annotation.get("result") or [],
+                               "ground_truth": bool(annotation.get("ground_truth")),
+                               "was_cancelled": bool(annotation.get("was_cancelled"))}
+    if lead_time is not None:
         checked["lead_time"] = lead_time
-    checked["id"] = _import_id(document.id, checked)  # Label Studio keeps it as the import_id
+    checked["id"] = _import_id(document_id, checked)
     return checked
+
+
+def _message(problem: Problem, where: str, stand_ins: Mapping[int, str]) -> str:
+    """A problem found by the export's checks, named like the file's other problems (and fixed in the file)."""
+    if problem.annotation_id is not None:
+        where += f" annotation {stand_ins.get(problem.annotation_id, problem.annotation_id)}"
+    if problem.region_id is not None:
+        shown = problem.region_id
+        where += f" region {shown if shown.isprintable() and ' ' not in shown and shown else json.dumps(shown)}"
+    message = problem.message.replace(FIX, "fix it in the file and push again")
+    return " ".join(f"{where}: {message}".splitlines())
 
 
 def _import_id(document_id: str, annotation: Mapping[str, Any]) -> int:

@@ -2,8 +2,9 @@
 
 What one push does, in order:
 
-1. Reads the ``--annotations`` file, if any, and checks it against the corpus before anything
-   on the server changes (unknown document ids and changed texts are refused).
+1. Reads the ``--annotations`` file, if any, and checks it before anything on the server
+   changes: unknown document ids and changed texts are refused, and so is every annotation that
+   ``annotate export`` would refuse (the same checks run on it).
 2. Finds the project: the id recorded for this server and title in ``<data dir>/projects.json``,
    else the one project with that title, else creates it (config, guidelines as instructions,
    schema name, version and fingerprint in the description).
@@ -56,12 +57,35 @@ from annotate.corpus import Document
 from annotate.errors import ProjectError
 from annotate.goldfile import GoldAnnotations, read_annotations_file
 from annotate.labelconfig import label_config
-from annotate.preannotate import AnnotationMemory, PatternPreannotator, Preannotator, combine
-from annotate.project import check_title, default_project_title, recorded_project_id, resolve_project, update_project
+from annotate.preannotate import (
+    AnnotationMemory,
+    PatternPreannotator,
+    Preannotator,
+    combine,
+)
+from annotate.project import (
+    check_title,
+    default_project_title,
+    recorded_project_id,
+    resolve_project,
+    update_project,
+)
 from annotate.schema import Schema
 from annotate.server import DEFAULT_DATA_DIR
-from annotate.studio import count_tasks, fetch_tasks, labeling_url, list_tasks, server_url
-from annotate.taskimport import Progress, add_gold_annotations, import_documents, remove_duplicates, task_data
+from annotate.studio import (
+    count_tasks,
+    fetch_tasks,
+    labeling_url,
+    list_tasks,
+    server_url,
+)
+from annotate.taskimport import (
+    Progress,
+    add_gold_annotations,
+    import_documents,
+    remove_duplicates,
+    task_data,
+)
 
 # recorded_project_id, server_url and task_data are re-exported for callers that import them from here.
 __all__ = ["PushResult", "check_title", "default_project_title", "push", "recorded_project_id", "server_url",
@@ -118,7 +142,7 @@ def push(
                            "or more")
     title = check_title(project_title) if project_title else default_project_title(schema)
     by_id = {document.id: document for document in documents}
-    gold = read_annotations_file(Path(annotations_path), by_id) if annotations_path else {}
+    gold = read_annotations_file(Path(annotations_path), by_id, schema) if annotations_path else {}
     say = notice or (lambda message: None)
     with _push_lock(Path(data_dir), say):
         project, created = resolve_project(client, schema, title, data_dir=Path(data_dir))

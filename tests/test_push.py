@@ -266,9 +266,14 @@ def test_config_change_that_orphans_nothing_is_applied(ls_client, schema, tmp_pa
 # --- gold annotations ---------------------------------------------------------------------------------
 
 
+DOCUMENT_STANCE = {"from_name": "doc_stance", "to_name": TEXT_NAME, "type": "choices", "value": {"choices": ["NONE"]}}
+
+
 def gold_file(path: Path, entries: list[tuple[Document, list[dict], bool]]) -> Path:
+    """A gold file of complete annotations (the schema requires a document stance)."""
     tasks = [{"id": 900 + n, "data": {**task_data(document), "text": document.text},
-              "annotations": [{"id": 77, "completed_by": 12345, "result": result, "ground_truth": ground_truth,
+              "annotations": [{"id": 77, "completed_by": 12345, "result": [*result, DOCUMENT_STANCE],
+                               "ground_truth": ground_truth,
                                "was_cancelled": False, "lead_time": 4.5}]}
              for n, (document, result, ground_truth) in enumerate(entries)]
     path.write_text(json.dumps(tasks), encoding="utf-8")
@@ -306,7 +311,7 @@ def test_gold_file_whose_text_differs_from_the_corpus_is_refused_before_anything
                        source="x", sha256="x")
     gold = gold_file(tmp_path / "gold.json", [(changed, [entity(changed.text, "Moscow", "GPE")], True)])
     title = unique_title("gold-refused")
-    with pytest.raises(AnnotationError, match=r"task 0 \(document doc-0000\): data.text differs .* character 8"):
+    with pytest.raises(AnnotationError, match=r"task 900 \(document doc-0000\): data.text differs .* character 8"):
         push(client=ls_client, schema=schema, documents=documents, project_title=title, annotations_path=gold,
              data_dir=tmp_path)
     assert find_project(ls_client, title) is None

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from annotate.errors import CorpusError
+from annotate.errors import AnnotateError
 from annotate.server import DEFAULT_DATA_DIR
 
 if TYPE_CHECKING:
@@ -55,27 +57,33 @@ def run(args: argparse.Namespace) -> int:
     from annotate.schema import load_schema
 
     schema = load_schema(args.schema)
-    try:
+    with _problems_listed():
         corpus = load_corpus(args.corpus)
-    except CorpusError as error:  # as `annotate corpus` does: every problem behind it, then the error line
+    for problem in corpus.problems:
+        print(f"{'warning' if problem.kept else 'skipped'}: {problem}", file=sys.stderr)
+    client = connect(resolve_connection(args.url, args.api_key, data_dir=args.data_dir))
+    with _problems_listed(), contextlib.closing(_ProgressBar()) as bar:
+        result = push(client=client, schema=schema, documents=corpus.documents, project_title=args.project,
+                      annotations_path=args.annotations, preannotate=args.preannotate,
+                      batch_size=args.batch_size, overlap=args.overlap, progress=bar, data_dir=args.data_dir,
+                      notice=lambda message: print(message, file=sys.stderr))
+    print(summary(result))
+    return 0
+
+
+@contextlib.contextmanager
+def _problems_listed() -> Iterator[None]:
+    """As ``annotate corpus`` and ``annotate export`` do: the problems behind an error (of the
+    corpus or the ``--annotations`` file) one per line, then the error line itself, which says
+    it all when there is only one."""
+    try:
+        yield
+    except AnnotateError as error:
         if len(error.problems) > 1:
             for problem in error.problems:
                 if problem not in str(error):
                     print(problem, file=sys.stderr)
         raise
-    for problem in corpus.problems:
-        print(f"skipped: {problem}", file=sys.stderr)
-    client = connect(resolve_connection(args.url, args.api_key, data_dir=args.data_dir))
-    bar = _ProgressBar()
-    try:
-        result = push(client=client, schema=schema, documents=corpus.documents, project_title=args.project,
-                      annotations_path=args.annotations, preannotate=args.preannotate,
-                      batch_size=args.batch_size, overlap=args.overlap, progress=bar, data_dir=args.data_dir,
-                      notice=lambda message: print(message, file=sys.stderr))
-    finally:
-        bar.close()
-    print(summary(result))
-    return 0
 
 
 def summary(result: PushResult) -> str:
