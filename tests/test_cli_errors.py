@@ -116,6 +116,15 @@ def test_export_of_a_json_min_export_says_to_export_as_json(work, capsys):
     assert tree(work) == {"min.json", "exports"}  # the output root, empty: no version, no work folder
 
 
+@pytest.mark.parametrize("ratios", ["-0.1,0.6,0.5", "0.5,0.5,0.5"])
+def test_export_with_bad_split_ratios_says_what_ratios_must_be_even_when_one_is_negative(work, capsys, ratios):
+    (work / "raw.json").write_text('[{"data": {"text": "x"}}]', encoding="utf-8")
+    outcome = run(capsys, "export", "--input", "raw.json", "--version", "1.0.0", "--split-ratios", ratios,
+                  "--schema", str(SCHEMA_FILE))
+    assert_one_error_line(outcome, "split ratios must each be between 0 and 1 and add up to 1")
+    assert tree(work) == {"raw.json"}
+
+
 def test_report_of_a_missing_input_file_names_it_and_says_what_to_give(work, capsys):
     outcome = run(capsys, "report", "--input", "missing.json", "--schema", str(SCHEMA_FILE))
     assert_one_error_line(outcome, "missing.json: no such file or folder", "pass a pulled Label Studio JSON file")

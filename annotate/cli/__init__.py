@@ -41,9 +41,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Options whose value may start with "-" (a negative number in a list): argparse would take
+# "-0.1,0.6,0.5" for an option and say "expected one argument" instead of what is wrong with it.
+_VALUES_MAY_START_WITH_DASH = frozenset({"--split-ratios"})
+
+
+def _joined_values(argv: Sequence[str]) -> list[str]:
+    """``--split-ratios -0.1,...`` as ``--split-ratios=-0.1,...``, so the option's own check explains it."""
+    joined: list[str] = []
+    arguments = iter(argv)
+    for argument in arguments:
+        if argument in _VALUES_MAY_START_WITH_DASH:
+            value = next(arguments, None)
+            if value is not None and value.startswith("-") and value[1:2].isdigit():
+                joined.append(f"{argument}={value}")
+                continue
+            joined.append(argument)
+            if value is not None:
+                joined.append(value)
+            continue
+        joined.append(argument)
+    return joined
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_joined_values(sys.argv[1:] if argv is None else argv))
     try:
         return int(args.handler(args) or 0)
     except AnnotateError as error:
