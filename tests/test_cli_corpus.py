@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from annotate.cli import main
+from annotate.cli.corpus import _width
 from annotate.corpus import load_corpus
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -90,6 +91,16 @@ def test_corpus_table_never_prints_control_characters_from_a_title(tmp_path, cap
     assert main(["corpus", "--corpus", str(tmp_path)]) == 0
     row = capsys.readouterr().out.splitlines()[1]
     assert "\x1b" not in row and "\ufffd[31mred" in row and "…" in row
+
+
+def test_corpus_table_columns_line_up_with_emoji_accents_and_wide_characters(tmp_path, capsys):
+    titles = ["Putin \U0001F44D\U0001F3FD talks", "Gene\u0301ve accord", "\u6771\u4eac talks", "Plain title"]
+    for number, title in enumerate(titles):
+        (tmp_path / f"{number}.txt").write_text(f"{title}\nbody\n", encoding="utf-8")
+    assert main(["corpus", "--corpus", str(tmp_path)]) == 0
+    lines = capsys.readouterr().out.splitlines()[:5]
+    # The CHARS column ends at the same terminal column on the header and every row.
+    assert len({_width(line.rsplit("  ", 1)[0]) for line in lines}) == 1, lines
 
 
 def test_corpus_help_names_every_option(capsys):

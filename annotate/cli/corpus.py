@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import unicodedata
 from typing import TYPE_CHECKING
 
 from annotate.errors import CorpusError
@@ -61,9 +62,25 @@ def _print_table(corpus: Corpus) -> None:
     rows = [("ID", "TITLE", "CHARS", "SOURCE")]
     rows += [(doc.id, _short(doc.title), f"{len(doc.text):,}", _where(doc))
              for doc in corpus.documents]
-    widths = [max(len(row[column]) for row in rows) for column in range(3)]
+    widths = [max(_width(row[column]) for row in rows) for column in range(3)]
     for doc_id, title, chars, source in rows:
-        print(f"{doc_id:<{widths[0]}}  {title:<{widths[1]}}  {chars:>{widths[2]}}  {source}")
+        print(f"{_pad(doc_id, widths[0])}  {_pad(title, widths[1])}  {chars:>{widths[2]}}  {source}")
+
+
+def _width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: combining marks, joiners and skin tones none, wide
+    (East Asian) characters and emoji two."""
+    width = 0
+    for char in text:
+        if (unicodedata.combining(char) or char in "\u200d\ufe0f" or unicodedata.category(char) == "Mn"
+                or "\U0001f3fb" <= char <= "\U0001f3ff"):  # skin tones join the emoji before them
+            continue
+        width += 2 if unicodedata.east_asian_width(char) in "WF" else 1
+    return width
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - _width(text))
 
 
 def _summary(corpus: Corpus) -> str:
