@@ -278,7 +278,7 @@ class _Loader:
         where = shown if line is None else f"{shown}:{line}"
         first = self._by_text.get(document.text)
         if first is not None:
-            self.problem(shown, line, f"same text as {first[0].id} ({first[1]}); skipped, "
+            self.problem(shown, line, f"same text as {first[0].id} ({first[1]}); "
                                       "remove one of the copies")
             return
         other = self._by_id.get(document.id)

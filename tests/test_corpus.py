@@ -278,8 +278,8 @@ def test_duplicate_content_keeps_the_first_and_names_it(tmp_path):
     assert [doc.id for doc in corpus.documents] == [first.id, "x1"]
     root = tmp_path.as_posix()
     assert problem_lines(corpus) == [
-        f"{root}/b.jsonl:2: same text as {first.id} ({root}/a.txt); skipped, remove one of the copies",
-        f"{root}/c/copy.txt: same text as {first.id} ({root}/a.txt); skipped, remove one of the copies",
+        f"{root}/b.jsonl:2: same text as {first.id} ({root}/a.txt); remove one of the copies",
+        f"{root}/c/copy.txt: same text as {first.id} ({root}/a.txt); remove one of the copies",
     ]
 
 
