@@ -49,7 +49,7 @@ class PublishedVersion:
     def schema(self) -> Schema:
         file = self.path / SCHEMA_FILE
         try:
-            return parse_schema(yaml.safe_load(file.read_text(encoding="utf-8")), origin=str(file))
+            return parse_schema(yaml.safe_load(file.read_text(encoding="utf-8")), origin=str(file), strict=False)
         except (OSError, yaml.YAMLError, AnnotateError) as error:
             raise ExportError(f"{file}: cannot read the schema of version {self.version} ({error}); "
                               "run annotate validate on it") from None

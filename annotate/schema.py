@@ -162,11 +162,13 @@ def find_schema(directory: Path | str = "schemas") -> Path:
     return files[0]
 
 
-def load_schema(path: Path | str | None = None) -> Schema:
-    """Read and check a schema file; ``None`` means the one file in ``schemas/``."""
+def load_schema(path: Path | str | None = None, *, strict: bool = True) -> Schema:
+    """Read and check a schema file; ``None`` means the one file in ``schemas/``. ``strict``
+    (see :func:`parse_schema`) also refuses a key written twice in one block."""
     file = Path(path) if path is not None else find_schema()
+    loader = _UniqueKeyLoader if strict else yaml.SafeLoader
     try:
-        raw = yaml.load(file.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # a SafeLoader subclass
+        raw = yaml.load(file.read_text(encoding="utf-8"), Loader=loader)  # both are safe loaders
     except FileNotFoundError:
         raise SchemaError(f"{file}: schema file not found; pass --schema with an existing file") from None
     except (OSError, UnicodeDecodeError) as error:
@@ -178,7 +180,7 @@ def load_schema(path: Path | str | None = None) -> Schema:
         mark = getattr(error, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
         raise SchemaError(f"{file}:{where} is not valid YAML ({getattr(error, 'problem', error)})") from None
-    return parse_schema(raw, origin=str(file), path=file)
+    return parse_schema(raw, origin=str(file), path=file, strict=strict)
 
 
 class _DuplicateKey(Exception):
@@ -193,17 +195,23 @@ class _UniqueKeyLoader(yaml.SafeLoader):
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
         seen: set = set()
         for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # "<<: *base": merged keys may be overridden by explicit ones
             key = self.construct_object(key_node, deep=deep)
             if isinstance(key, (str, int, float, bool)) or key is None:
-                if key in seen:
+                if (type(key), key) in seen:  # the type too: 1 and true are different keys
                     raise _DuplicateKey(key, key_node.start_mark.line + 1)
-                seen.add(key)
+                seen.add((type(key), key))
         return super().construct_mapping(node, deep=deep)
 
 
-def parse_schema(raw: Any, *, origin: str = "<schema>", path: Path | None = None) -> Schema:
-    """Build a :class:`Schema` from the parsed YAML, naming the field of the first problem."""
-    reader = _Reader(origin)
+def parse_schema(raw: Any, *, origin: str = "<schema>", path: Path | None = None, strict: bool = True) -> Schema:
+    """Build a :class:`Schema` from the parsed YAML, naming the field of the first problem.
+
+    ``strict`` refuses keys the schema format does not have. Give ``strict=False`` for the copy
+    of a schema inside a published version: a version written by an earlier toolkit that
+    ignored such keys must stay readable, since it can never be changed."""
+    reader = _Reader(origin, strict=strict)
     top = reader.mapping(raw, "", TOP_KEYS)
     version = reader.string(top, "version")
     if not _SEMVER.match(version):
@@ -293,8 +301,9 @@ def parse_schema(raw: Any, *, origin: str = "<schema>", path: Path | None = None
 class _Reader:
     """Small typed accessors that raise :class:`SchemaError` naming the field."""
 
-    def __init__(self, origin: str) -> None:
+    def __init__(self, origin: str, *, strict: bool = True) -> None:
         self.origin = origin
+        self.strict = strict
 
     def fail(self, field_path: str, problem: str) -> None:
         raise SchemaError(f"{self.origin}: {field_path or 'top level'}: {problem}")
@@ -310,7 +319,7 @@ class _Reader:
         if not isinstance(value, dict):
             self.fail(where, f"must be a mapping, got {type(value).__name__}")
         for key in value:
-            if key not in allowed:
+            if key not in allowed and self.strict:
                 self.unknown_key(key, where, allowed)
         return value
 
@@ -318,7 +327,7 @@ class _Reader:
         """Refuse ``key``, suggesting the allowed key it is closest to, or listing them all."""
         plain = isinstance(key, str) and _IDENTIFIER.match(key)
         at = self._join(where, key) if plain else f"{where}[{key!r}]"
-        close = difflib.get_close_matches(str(key).lower(), allowed, n=1)
+        close = difflib.get_close_matches(str(key).lower(), allowed, n=1, cutoff=0.75)
         if close:
             self.fail(at, f'unknown key; did you mean "{close[0]}"?')
         self.fail(at, f"unknown key; remove it or use one of: {', '.join(allowed)}")

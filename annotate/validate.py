@@ -132,7 +132,7 @@ def _read_schema(folder: Path, manifest: ManifestFacts, findings: Findings) -> S
         findings.error(file, "missing: the schema travels with the data; without it nothing else can be checked")
         return None
     try:
-        schema = parse_schema(yaml.safe_load(file.read_text(encoding="utf-8")), origin=str(file))
+        schema = parse_schema(yaml.safe_load(file.read_text(encoding="utf-8")), origin=str(file), strict=False)
     except (OSError, UnicodeDecodeError, yaml.YAMLError, AnnotateError) as error:
         findings.error(file, f"not a valid schema ({' '.join(str(error).split())}); rows cannot be checked")
         return None

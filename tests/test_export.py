@@ -409,6 +409,16 @@ def test_a_new_toolkit_that_derives_rows_differently_is_a_patch_whose_changelog_
     assert "Built with annotate 9.9.9 (1.0.0 was built with annotate " in changelog
 
 
+def test_a_published_schema_with_a_key_this_toolkit_refuses_does_not_block_the_next_version(tmp_path, schema):
+    # An earlier toolkit ignored unknown schema keys and published them; that version never changes.
+    root = tmp_path / "exports"
+    raw = write_export(tmp_path / "raw.json", realistic_export(fillers=3))
+    first = dataset_module.export(raw, schema=schema, out_root=root, version="1.0.0")
+    shipped = first.path / "schema.yaml"
+    shipped.write_text(shipped.read_text(encoding="utf-8") + "notes: reviewed by the team\n", encoding="utf-8")
+    assert dataset_module.export(raw, schema=schema, out_root=root, bump="auto").version == "1.0.1"
+
+
 def test_a_removed_label_needs_a_major_step(tmp_path, schema):
     raw_schema = copy.deepcopy(schema.source)
     raw_schema["entities"].append({"label": "FACILITY", "definition": "A named site.", "examples": ["Parchin"]})

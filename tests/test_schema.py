@@ -258,6 +258,24 @@ def test_schema_command_refuses_a_misspelt_key_instead_of_ignoring_it(tmp_path, 
     assert err == f"error: {unknown}: colour: unknown key; remove it or use one of: {', '.join(TOP_KEYS)}"
 
 
+def test_yaml_merge_keys_are_not_taken_for_a_key_written_twice(tmp_path):
+    text = SCHEMA_FILE.read_text(encoding="utf-8")
+    merged = tmp_path / "merged.yaml"
+    merged.write_text("x-base: &base\n  definition: A named organisation.\n" + text.replace(
+        "  - label: ORG\n", "  - <<: *base\n    label: ORG\n", 1), encoding="utf-8")
+    with pytest.raises(SchemaError, match=r"x-base: unknown key"):  # the anchor's holder, not the merge
+        load_schema(merged)
+    assert load_schema(merged, strict=False).entity_labels == load_schema(SCHEMA_FILE).entity_labels
+
+
+def test_a_published_copy_with_a_key_this_toolkit_refuses_stays_readable_when_not_strict(tmp_path):
+    published = tmp_path / "schema.yaml"
+    published.write_text(SCHEMA_FILE.read_text(encoding="utf-8") + "notes: reviewed by the team\n", encoding="utf-8")
+    with pytest.raises(SchemaError, match='notes: unknown key; remove it or use one of'):  # no far-fetched match
+        load_schema(published)
+    assert load_schema(published, strict=False).fingerprint != load_schema(SCHEMA_FILE).fingerprint
+
+
 def test_a_key_written_twice_in_one_block_is_refused_with_its_line(tmp_path):
     text = SCHEMA_FILE.read_text(encoding="utf-8")
     doubled = tmp_path / "doubled.yaml"

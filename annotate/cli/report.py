@@ -75,7 +75,7 @@ def _schema(args: argparse.Namespace) -> Any:
     from annotate.schema import load_schema
 
     if args.schema is None and Path(args.input).is_dir() and (Path(args.input) / "schema.yaml").is_file():
-        return load_schema(Path(args.input) / "schema.yaml")
+        return load_schema(Path(args.input) / "schema.yaml", strict=False)  # a published copy
     return load_schema(args.schema)
 
 
