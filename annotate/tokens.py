@@ -91,10 +91,15 @@ def _attach(text: str, tokens: list[str], starts: list[int], ends: list[int]) ->
     """Join each attaching character (a one-character token) to the token right before it, and
     the token right after a joiner, or a word right after a mark, to it (in place)."""
     joins: set[int] = set()  # token i joins token i - 1
+    run_start = -2  # where the run of regional indicators that ends right before a position began
+    run_end = -2
     for match in _MAYBE_ATTACHING.finditer(text):
         position = match.start()
         if ord(match.group()) in _REGIONAL_INDICATORS:
-            if _second_of_a_flag(text, position):
+            if position != run_end:
+                run_start = position  # a new run: flags pair up from its first indicator
+            run_end = position + 1
+            if (position - run_start) % 2 == 1:  # the second of a pair
                 index = bisect_right(starts, position) - 1
                 if index > 0 and starts[index] == position and ends[index - 1] == position:
                     joins.add(index)
@@ -115,15 +120,6 @@ def _attach(text: str, tokens: list[str], starts: list[int], ends: list[int]) ->
         tokens[index - 1:index + 1] = [tokens[index - 1] + tokens[index]]
         del starts[index]
         del ends[index - 1]
-
-
-def _second_of_a_flag(text: str, position: int) -> bool:
-    """Whether the regional indicator at ``position`` ends a flag: an odd number of regional
-    indicators comes right before it."""
-    before = position
-    while before > 0 and ord(text[before - 1]) in _REGIONAL_INDICATORS:
-        before -= 1
-    return (position - before) % 2 == 1
 
 
 def flat_entities(entities: Iterable[Span], labels: Sequence[str]) -> list[Span]:
