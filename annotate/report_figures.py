@@ -49,7 +49,7 @@ def compute_figures(documents: Iterable[DocumentRecord], schema: Schema, *,
         "time": _time([a for d in documents for a in d.annotations]),
         "agreement": _agreement(documents, schema),
         "preannotation": None if kind == "export" else _preannotation(documents, schema),
-        "problems": {"count": len(problems), "first": list(problems[:50])},
+        "problems": {"count": len(problems), "first": list(problems[:50]), "all": list(problems)},
     }
 
 

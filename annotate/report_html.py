@@ -49,7 +49,7 @@ def render_html(figures: dict[str, Any]) -> str:
         _preannotation(figures["preannotation"]),
         _annotators(figures["annotators"]),
         _documents(figures["documents"]),
-        _problems(figures["problems"], source),
+        _problems(figures["problems"]),
         _notes(),
         "</body></html>",
     ]
@@ -209,14 +209,13 @@ def _documents(documents: list[dict[str, Any]]) -> str:
     return f"<h2>Documents</h2><details><summary>{counted(len(documents), 'document')}</summary>{table}</details>"
 
 
-def _problems(problems: dict[str, Any], source: dict[str, Any]) -> str:
+def _problems(problems: dict[str, Any]) -> str:
     if not problems["count"]:
         return "<h2>Problems</h2><p>None: every annotation was read as it is.</p>"
     items = "".join(f"<li>{escape(problem)}</li>" for problem in problems["first"])
     more = problems["count"] - len(problems["first"])
-    command = f"annotate export --input {source.get('name') or 'FILE'} --bump auto"
-    extra = (f"<p class=\"muted\">and {more} more: <code>{escape(command)}</code> lists every problem in the "
-             "annotations (it writes a version only when there is none).</p>" if more > 0 else "")
+    extra = (f"<p class=\"muted\">and {more} more: <code>report.json</code> beside this page lists every "
+             "one (<code>problems.all</code>).</p>" if more > 0 else "")
     return (f"<h2>Problems</h2><p>{counted(problems['count'], 'problem')} while reading the annotations; the "
             f"figures leave out what could not be read.</p><details><summary>Show</summary><ul>{items}</ul>"
             f"{extra}</details>")

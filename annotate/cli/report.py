@@ -53,22 +53,20 @@ def run(args: argparse.Namespace) -> int:
         print(f"{title}: {kappa}Krippendorff's alpha {_show(alpha['value'])} ({counted(alpha['items'], 'item')})")
     problems = figures["problems"]
     if problems["count"]:
-        print(_problems_line(problems["count"], len(problems["first"]), args.input, files.html))
+        print(_problems_line(problems["count"], len(problems["first"]), files.json, files.html))
     print(f"Wrote {files.json}")
     print(f"Wrote {files.html}")
     return 0
 
 
-def _problems_line(count: int, listed: int, source: Path, page: Path) -> str:
-    """Where the reading problems are listed: all in the page, or the first there and every one
-    by ``annotate export`` (which stops, writing nothing, while a raw export has problems)."""
+def _problems_line(count: int, listed: int, data: Path, page: Path) -> str:
+    """Where the reading problems are listed: every one in ``report.json``, the first in the page."""
     from annotate.wording import counted
 
     if listed >= count:
-        return f"{counted(count, 'problem')} while reading, listed in {page}."
-    return (f"{count} problems while reading; the first {listed} are listed in {page}, and "
-            f"annotate export --input {source} --bump auto lists every problem in the annotations "
-            "(it writes a version only when there is none).")
+        return f"{counted(count, 'problem')} while reading, listed in {page} and {data}."
+    return (f"{count} problems while reading; the first {listed} are listed in {page}, every one in "
+            f"{data} (problems.all).")
 
 
 def _schema(args: argparse.Namespace) -> Any:
