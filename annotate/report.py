@@ -207,8 +207,15 @@ def agreement_for_export(report_file: Path, raw_file: Path) -> dict[str, Any]:
     recorded no checksum (made before annotate recorded one), raises :class:`ReportError`.
     """
     report_file, raw_file = Path(report_file), Path(raw_file)
-    again = (f"run annotate report --input {raw_file} --out {report_file.parent} again, then export with "
-             f"--agreement {report_file.parent / JSON_NAME}")
+    if raw_file.is_dir():
+        raise ReportError(f"{raw_file}: a folder, not a file; give the raw export that annotate pull wrote "
+                          "(a .json file)")
+    if not raw_file.is_file():
+        raise ReportError(f"{raw_file}: no such file; give the raw export that annotate pull wrote (a .json file)")
+    # Where to write the report again: beside the one given, if that folder exists.
+    folder = report_file.parent if report_file.parent.is_dir() and report_file.parent != Path("/") else Path("reports")
+    again = (f"run annotate report --input {raw_file} --out {folder} again, then export with "
+             f"--agreement {folder / JSON_NAME}")
     try:
         figures = json.loads(report_file.read_text(encoding="utf-8"))
     except OSError as error:
@@ -224,8 +231,6 @@ def agreement_for_export(report_file: Path, raw_file: Path) -> dict[str, Any]:
         raise ReportError(f"{report_file}: the report does not record the SHA-256 of the file it was made "
                           f"from (it is older than that check, or was made from records), so it cannot be "
                           f"matched to {raw_file}; {again}")
-    if not raw_file.is_file():
-        raise ReportError(f"{raw_file}: no such file; give the raw export that annotate pull wrote (a .json file)")
     digest = file_sha256(raw_file)
     if digest != recorded:
         raise ReportError(f"{report_file}: this report was made from {made_from} (SHA-256 {recorded[:12]}…), "
