@@ -116,10 +116,12 @@ def test_export_of_a_json_min_export_says_to_export_as_json(work, capsys):
     assert tree(work) == {"min.json", "exports"}  # the output root, empty: no version, no work folder
 
 
-@pytest.mark.parametrize("ratios", ["-0.1,0.6,0.5", "0.5,0.5,0.5"])
-def test_export_with_bad_split_ratios_says_what_ratios_must_be_even_when_one_is_negative(work, capsys, ratios):
+@pytest.mark.parametrize(("option", "ratios"), [("--split-ratios", "-0.1,0.6,0.5"), ("--split-ratios", "0.5,0.5,0.5"),
+                                               ("--split-ratio", "-.1,0.6,0.5")])
+def test_export_with_bad_split_ratios_says_what_ratios_must_be_even_when_one_is_negative(work, capsys, option,
+                                                                                          ratios):
     (work / "raw.json").write_text('[{"data": {"text": "x"}}]', encoding="utf-8")
-    outcome = run(capsys, "export", "--input", "raw.json", "--version", "1.0.0", "--split-ratios", ratios,
+    outcome = run(capsys, "export", "--input", "raw.json", "--version", "1.0.0", option, ratios,
                   "--schema", str(SCHEMA_FILE))
     assert_one_error_line(outcome, "split ratios must each be between 0 and 1 and add up to 1")
     assert tree(work) == {"raw.json"}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -41,24 +42,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-# Options whose value may start with "-" (a negative number in a list): argparse would take
-# "-0.1,0.6,0.5" for an option and say "expected one argument" instead of what is wrong with it.
-_VALUES_MAY_START_WITH_DASH = frozenset({"--split-ratios"})
+# A value that starts like a negative number ("-0.1,0.6,0.5", "-.5"): argparse takes it for an
+# option and says "expected one argument" instead of what is wrong with the value.
+_NEGATIVE = re.compile(r"-\.?\d")
 
 
 def _joined_values(argv: Sequence[str]) -> list[str]:
-    """``--split-ratios -0.1,...`` as ``--split-ratios=-0.1,...``, so the option's own check explains it."""
+    """``--option -0.1,...`` as ``--option=-0.1,...``, so the option's own check explains the
+    value (up to a ``--``, after which nothing is an option)."""
     joined: list[str] = []
-    arguments = iter(argv)
-    for argument in arguments:
-        if argument in _VALUES_MAY_START_WITH_DASH:
-            value = next(arguments, None)
-            if value is not None and value.startswith("-") and value[1:2].isdigit():
-                joined.append(f"{argument}={value}")
-                continue
-            joined.append(argument)
-            if value is not None:
-                joined.append(value)
+    for index, argument in enumerate(argv):
+        if argument == "--":
+            return joined + list(argv[index:])
+        if joined and joined[-1].startswith("--") and "=" not in joined[-1] and _NEGATIVE.match(argument):
+            joined[-1] = f"{joined[-1]}={argument}"
             continue
         joined.append(argument)
     return joined
