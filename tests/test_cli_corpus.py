@@ -23,7 +23,7 @@ def test_corpus_lists_each_seed_document_with_id_title_length_and_source(capsys)
     for doc, line in zip(documents, lines[1:]):
         assert line.startswith(doc.id) and line.endswith(doc.source)
         assert doc.title in line and f"{len(doc.text):,}" in line
-    assert lines[-1] == (f"{len(documents)} document(s), "
+    assert lines[-1] == (f"{len(documents)} documents, "
                          f"{sum(len(doc.text) for doc in documents):,} characters; no problems")
     assert err == ""
 
@@ -40,8 +40,16 @@ def test_corpus_prints_problems_on_stderr_and_exits_zero_when_they_are_skipped(t
     assert main(["corpus", "--corpus", str(tmp_path)]) == 0
     out, err = capsys.readouterr()
     assert err == f"{tmp_path.as_posix()}/b.txt: empty file; write the article in it or remove the file\n"
-    assert out.splitlines()[-1] == ("1 document(s), 11 characters; 1 problem(s) reported and skipped "
+    assert out.splitlines()[-1] == ("1 document, 11 characters; 1 problem reported and skipped "
                                     "(listed on stderr; --strict makes them fatal)")
+
+
+def test_corpus_summary_tells_warnings_about_kept_documents_from_skipped_problems(tmp_path, capsys):
+    (tmp_path / "a.jsonl").write_text('{"text": "Body one", "tags": ["x"]}\n{"text": \n', encoding="utf-8")
+    assert main(["corpus", "--corpus", str(tmp_path)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        "1 document, 8 characters; 1 problem reported and skipped, 1 warning about documents kept "
+        "(listed on stderr; --strict makes them fatal)")
 
 
 def test_corpus_strict_exits_one_with_every_problem_and_an_error_line(tmp_path, capsys):

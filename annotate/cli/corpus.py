@@ -85,11 +85,21 @@ def _pad(text: str, width: int) -> str:
 
 def _summary(corpus: Corpus) -> str:
     characters = sum(len(doc.text) for doc in corpus.documents)
-    line = f"{len(corpus.documents):,} document(s), {characters:,} characters"
-    if corpus.problems:
-        return (f"{line}; {len(corpus.problems):,} problem(s) reported and skipped (listed on "
-                "stderr; --strict makes them fatal)")
-    return f"{line}; no problems"
+    line = f"{_counted(len(corpus.documents), 'document')}, {_counted(characters, 'character')}"
+    skipped = sum(1 for problem in corpus.problems if not problem.kept)
+    warnings = len(corpus.problems) - skipped
+    if not corpus.problems:
+        return f"{line}; no problems"
+    parts = [f"{_counted(skipped, 'problem')} reported and skipped"] if skipped else []
+    parts += [f"{_counted(warnings, 'warning')} about documents kept"] if warnings else []
+    return f"{line}; {', '.join(parts)} (listed on stderr; --strict makes them fatal)"
+
+
+def _counted(number: int, singular: str) -> str:
+    """``1 document``, ``12,345 characters``."""
+    from annotate.wording import noun
+
+    return f"{number:,} {noun(number, singular)}"
 
 
 def _print_json(corpus_path: str, corpus: Corpus | None, problems: list[str],
