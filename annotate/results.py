@@ -138,11 +138,11 @@ class ResultReader:
         try:  # subscripts: cheaper than .get, and a missing key or a value that is no dict fails
             value = item["value"]
             region_id, start, end, labels = item["id"], value["start"], value["end"], value["labels"]
-        except (KeyError, TypeError, IndexError):
+        except (KeyError, TypeError):  # TypeError: a value (or item) that is a list or a string
             return None
         text = self.text
-        if (type(value) is not dict or type(region_id) is not str or not region_id or type(start) is not int or type(end) is not int
-                or not 0 <= start < end <= len(text) or type(labels) is not list or len(labels) != 1
+        if (type(value) is not dict or type(region_id) is not str or not region_id
+                or type(start) is not int or type(end) is not int or not 0 <= start < end <= len(text) or type(labels) is not list or len(labels) != 1
                 or region_id in self.regions or region_id in self.bad_regions
                 or item.get("type", "labels") != "labels" or item.get("to_name", TEXT_NAME) != TEXT_NAME):
             return None
