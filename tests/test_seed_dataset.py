@@ -58,6 +58,18 @@ def test_committed_latest_version_rebuilds_byte_for_byte_from_the_gold_file(rebu
     assert committed and _digests(rebuilt) == committed
 
 
+def test_a_pulled_label_studio_export_pushes_back_as_annotations_into_a_new_project(label_studio, rebuilt):
+    # The raw file annotate pull wrote has Label Studio's real shape (predictions, expanded
+    # completed_by, drafts, import ids): push --annotations takes it as it is.
+    raw = rebuilt.parent.parent / "seeds.json"
+    client = connect(label_studio.connection)
+    schema = load_schema(ROOT / "schemas" / "arms_news.yaml")
+    documents = load_corpus(ROOT / "seeds").documents
+    result = push(client=client, schema=schema, documents=documents, project_title="seed gold pushed back",
+                  annotations_path=raw, data_dir=label_studio.data_dir)
+    assert (result.annotations_imported, result.annotations_already_present) == (2, 0)
+
+
 def test_committed_exports_pass_validation():
     report = validate(ROOT / "exports")
     assert report.ok, "\n".join(str(failure) for failure in report.errors)
