@@ -198,13 +198,14 @@ def summary_markdown(summary: Mapping[str, Any]) -> str:
     return "\n".join([*lines, "", closing]) + "\n"
 
 
-def agreement_for_export(report_file: Path, raw_file: Path) -> dict[str, Any]:
+def agreement_for_export(report_file: Path, raw_file: Path, *, schema: Schema | None = None) -> dict[str, Any]:
     """The :func:`agreement_summary` of ``report_file`` (a ``report.json``), for the card of an
     export of ``raw_file``.
 
     The report must have been made from ``raw_file`` itself, or from an export version built
-    from it: the SHA-256 it recorded must be ``raw_file``'s. Otherwise, and for a report that
-    recorded no checksum (made before annotate recorded one), raises :class:`ReportError`.
+    from it: the SHA-256 it recorded must be ``raw_file``'s; and, when ``schema`` is given, with
+    that schema. Otherwise, and for a report that recorded no checksum (made before annotate
+    recorded one), raises :class:`ReportError`.
     """
     report_file, raw_file = Path(report_file), Path(raw_file)
     if raw_file.is_dir():
@@ -235,6 +236,13 @@ def agreement_for_export(report_file: Path, raw_file: Path) -> dict[str, Any]:
     if digest != recorded:
         raise ReportError(f"{report_file}: this report was made from {made_from} (SHA-256 {recorded[:12]}…), "
                           f"but this export reads {raw_file} (SHA-256 {digest[:12]}…); {again}")
+    used = figures.get("schema") if isinstance(figures.get("schema"), dict) else {}
+    if schema is not None and used.get("fingerprint") != schema.fingerprint:
+        raise ReportError(f"{report_file}: this report read the annotations with schema {used.get('name')} "
+                          f"{used.get('version')} (fingerprint {str(used.get('fingerprint'))[:12]}…), but this "
+                          f"export uses {schema.name} {schema.version} ({schema.fingerprint[:12]}…); run annotate "
+                          f"report --input {raw_file} --schema {schema.path or 'SCHEMA'} --out {folder} again, then "
+                          f"export with --agreement {folder / JSON_NAME}")
     try:
         return agreement_summary(Report(figures=figures))
     except (KeyError, TypeError, AttributeError):

@@ -68,6 +68,22 @@ def test_export_refuses_a_report_made_from_another_raw_export(tmp_path, capsys, 
     assert not (tmp_path / "exports").exists()
 
 
+def test_export_refuses_a_report_made_with_another_schema(tmp_path, capsys, two_annotators):
+    report_json = report(two_annotators, tmp_path / "reports")
+    capsys.readouterr()
+    other = tmp_path / "other.yaml"  # the same labels, another claim definition: another fingerprint
+    other.write_text(Path(SCHEMA_FILE).read_text(encoding="utf-8").replace("definition:", "definition: Also", 1),
+                     encoding="utf-8")
+
+    code = main(["export", "--input", str(two_annotators), "--schema", str(other), "--version", "1.0.0",
+                 "--out", str(tmp_path / "exports"), "--agreement", str(report_json)])
+
+    [line] = error_lines(capsys)
+    assert code == 1 and "this report read the annotations with schema arms-deals-news 1.0.0" in line
+    assert f"run annotate report --input {two_annotators} --schema {other} --out {report_json.parent} again" in line
+    assert not (tmp_path / "exports").exists()
+
+
 def test_export_accepts_a_report_of_the_same_bytes_under_another_name(tmp_path, two_annotators):
     copy = shutil.copyfile(two_annotators, tmp_path / "pulled-again.json")
     report_json = report(copy, tmp_path / "reports")

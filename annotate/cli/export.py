@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from annotate.errors import AnnotateError
 from annotate.versions import BUMPS
@@ -40,13 +41,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
-def _agreement(report_file: str | None, raw_file: str) -> dict | None:
-    """The headline figures of ``--agreement`` for the card, checked to come from ``--input``."""
+def _agreement(report_file: str | None, raw_file: str, schema: Any) -> dict | None:
+    """The headline figures of ``--agreement`` for the card, checked to come from ``--input``
+    read with the same schema."""
     if report_file is None:
         return None
     from annotate.report import agreement_for_export
 
-    return agreement_for_export(Path(report_file), Path(raw_file))
+    return agreement_for_export(Path(report_file), Path(raw_file), schema=schema)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -55,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     from annotate.splits import parse_ratios
 
     schema = load_schema(args.schema)
-    agreement = _agreement(args.agreement, args.input)
+    agreement = _agreement(args.agreement, args.input, schema)
     try:
         result = export(
             args.input, schema=schema, out_root=args.out, version=args.version, bump=args.bump,
