@@ -32,10 +32,16 @@ from datasets import Features
 
 from annotate import __version__
 from annotate.card import CardFacts, dataset_card
-from annotate.changelog import VersionDiff, changelog_markdown, diff_versions, summary_lines
+from annotate.changelog import (
+    VersionDiff,
+    changelog_markdown,
+    diff_versions,
+    summary_lines,
+)
 from annotate.convert import AnnotatorNames, Problem, convert_task, iter_tasks
 from annotate.errors import AnnotationError, ExportError
 from annotate.features import DEFAULT_CONFIG, class_label_names, config_features
+from annotate.files import process_alive
 from annotate.gold import merge
 from annotate.guidelines import guidelines_markdown
 from annotate.manifest import FORMAT, MANIFEST, dumps, file_entries, source_of
@@ -324,15 +330,7 @@ def _running(name: str) -> bool:
         pid = int(name[len(WORK_PREFIX):].split("-", 1)[0])
     except ValueError:
         return False
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return pid == os.getpid() or process_alive(pid)
 
 
 def _write_text(path: Path, text: str) -> None:
