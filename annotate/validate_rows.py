@@ -155,6 +155,15 @@ class RowChecker:
                                       "rows not checked", config=config, field=where)
         return not differences
 
+    def _row_of_document(self, config: str, split: str, at: _At, row: dict) -> tuple[_Document, _At] | None:
+        """Check the id of a row of ``config`` (not ``documents``) and find its document; the
+        document and the row's place naming it, or None when the row names no known document."""
+        self._unique_id(config, at, row.get("id"))
+        document = self._document_of(at, split, row.get("document_id"))
+        if document is None:
+            return None
+        return document, _At(at.file, at.config, at.row, row["document_id"])
+
     def _document_of(self, at: _At, split: str, document_id: Any) -> _Document | None:
         """The document a row of another config belongs to, which must be in the same split."""
         document = self.documents.get(document_id) if isinstance(document_id, str) else None
@@ -290,11 +299,10 @@ class RowChecker:
     # -- ner -------------------------------------------------------------------------------------
 
     def _ner_row(self, split: str, at: _At, row: dict) -> None:
-        self._unique_id("ner", at, row.get("id"))
-        document = self._document_of(at, split, row.get("document_id"))
-        if document is None:
+        found = self._row_of_document("ner", split, at, row)
+        if found is None:
             return
-        at = _At(at.file, at.config, at.row, row["document_id"])
+        document, at = found
         current = self.ner_current
         if current is None or current.document is not document:
             self._finish_ner()
@@ -369,11 +377,10 @@ class RowChecker:
     # -- claims ----------------------------------------------------------------------------------
 
     def _claim_row(self, split: str, at: _At, row: dict) -> None:
-        self._unique_id("claims", at, row.get("id"))
-        document = self._document_of(at, split, row.get("document_id"))
-        if document is None:
+        found = self._row_of_document("claims", split, at, row)
+        if found is None:
             return
-        at = _At(at.file, at.config, at.row, row["document_id"])
+        document, at = found
         claim_id = row.get("claim_id")
         if claim_id not in document.claims:
             self._error(at, "claim_id", f"claim_id {show(claim_id)} is not a claim of this document in the "
@@ -402,11 +409,10 @@ class RowChecker:
     # -- annotations -----------------------------------------------------------------------------
 
     def _annotation_row(self, split: str, at: _At, row: dict) -> None:
-        self._unique_id("annotations", at, row.get("id"))
-        document = self._document_of(at, split, row.get("document_id"))
-        if document is None:
+        found = self._row_of_document("annotations", split, at, row)
+        if found is None:
             return
-        at = _At(at.file, at.config, at.row, row["document_id"])
+        document, at = found
         document.has_annotations = True
         annotator = row.get("annotator")
         if not isinstance(annotator, str) or not annotator:
