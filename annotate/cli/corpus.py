@@ -8,6 +8,7 @@ import sys
 import unicodedata
 from typing import TYPE_CHECKING
 
+from annotate.cli.options import add_corpus
 from annotate.errors import CorpusError
 
 if TYPE_CHECKING:
@@ -25,8 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "files and lines are reported and skipped; a missing corpus, an empty corpus or one id "
         "for two different texts stops the run (exit 1).",
     )
-    parser.add_argument("--corpus", metavar="DIR", default="seeds",
-                        help="folder of .txt/.jsonl articles, or one such file (default: seeds)")
+    add_corpus(parser)
     parser.add_argument("--strict", action="store_true",
                         help="make every problem fatal (exit 1 if any is found)")
     parser.add_argument("--format", choices=("text", "json"), default="text",

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from annotate.cli.options import add_schema
 from annotate.errors import AnnotateError
 from annotate.versions import BUMPS
 from annotate.wording import counted
@@ -27,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     chosen.add_argument("--bump", choices=(*BUMPS, "auto"),
                         help="step from the latest version (auto: the smallest step the changes allow)")
     parser.add_argument("--out", default="exports", metavar="DIR", help="exports root (default: exports/)")
-    parser.add_argument("--schema", metavar="FILE", help="schema file (default: the one file in schemas/)")
+    add_schema(parser)
     parser.add_argument("--quarantine", action="store_true",
                         help="leave annotations with problems out and list them in quarantine.jsonl "
                         "instead of stopping")

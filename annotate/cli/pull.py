@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from annotate.server import DEFAULT_DATA_DIR
+from annotate.cli.options import add_connection, add_schema
 
 if TYPE_CHECKING:
     from annotate.pull import PullResult
@@ -23,17 +23,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--project", metavar="TITLE",
                         help="project title (default: the project push made for the schema)")
-    parser.add_argument("--schema", metavar="FILE",
-                        help="schema file, for the default project (default: the one file in schemas/)")
+    add_schema(parser, ", for the default project")
     parser.add_argument("--out", metavar="FILE", type=Path,
                         help="where to write the JSON (default: annotations/<project-title-slug>.json)")
     parser.add_argument("--timeout", type=float, default=600, metavar="SECONDS",
                         help="how long to wait for the snapshot and the download (default 600)")
-    parser.add_argument("--url", help="Label Studio URL (default: LABEL_STUDIO_URL, else the embedded server)")
-    parser.add_argument("--api-key", help="API key (default: LABEL_STUDIO_API_KEY, else the embedded server's); "
-                        "prefer the environment variable: options are visible to other local users")
-    parser.add_argument("--data-dir", default=DEFAULT_DATA_DIR, metavar="DIR",
-                        help=f"folder of the embedded server and the recorded project ids (default: {DEFAULT_DATA_DIR})")
+    add_connection(parser, "the embedded server and the recorded project ids")
     parser.set_defaults(handler=run)
 
 

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from annotate.cli.options import add_connection, add_corpus, add_schema
 from annotate.errors import AnnotateError
-from annotate.server import DEFAULT_DATA_DIR
 
 if TYPE_CHECKING:
     from annotate.push import PushResult
@@ -25,9 +25,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "and import every corpus document it does not have yet, with pre-annotations as predictions. "
         "Running it again imports only new documents; a push that was interrupted can simply be run again.",
     )
-    parser.add_argument("--corpus", metavar="DIR", default="seeds",
-                        help="folder of .txt/.jsonl articles, or one such file (default: seeds)")
-    parser.add_argument("--schema", metavar="FILE", help="schema file (default: the one file in schemas/)")
+    add_corpus(parser)
+    add_schema(parser)
     parser.add_argument("--project", metavar="TITLE",
                         help="project title, at most 50 characters (default: the schema's title, or its name when "
                         "the title is longer)")
@@ -41,12 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--overlap", type=_at_least_one, metavar="N",
                         help="annotators who see each document (Label Studio's maximum_annotations); "
                         "default: leave the project's setting as it is (1 for a new project)")
-    parser.add_argument("--url", help="Label Studio URL (default: LABEL_STUDIO_URL, else the embedded server)")
-    parser.add_argument("--api-key", help="API key (default: LABEL_STUDIO_API_KEY, else the embedded server's); "
-                        "prefer the environment variable: options are visible to other local users")
-    parser.add_argument("--data-dir", default=DEFAULT_DATA_DIR, metavar="DIR",
-                        help=f"folder of the embedded server, the push lock and the recorded project ids "
-                        f"(default: {DEFAULT_DATA_DIR})")
+    add_connection(parser, "the embedded server, the push lock and the recorded project ids")
     parser.set_defaults(handler=run)
 
 

@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from annotate.cli.options import add_schema
+
 DEFAULT_OUT = "reports"
 
 
@@ -21,8 +23,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="a pulled Label Studio JSON file, or an export version folder (exports/vX.Y.Z)")
     parser.add_argument("--out", metavar="DIR", type=Path, default=Path(DEFAULT_OUT),
                         help=f"folder for report.json and report.html (default: {DEFAULT_OUT}/)")
-    parser.add_argument("--schema", metavar="FILE",
-                        help="schema file (default: the one file in schemas/; an export folder uses its own)")
+    add_schema(parser, default="the one file in schemas/; an export folder uses its own")
     parser.set_defaults(handler=run)
 
 

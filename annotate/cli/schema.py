@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from annotate.cli.options import add_schema
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -12,7 +14,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Check the schema file and print what is generated from it: the Label Studio "
         "labeling config (XML, the default), or the annotation guidelines.",
     )
-    parser.add_argument("--schema", metavar="FILE", help="schema file (default: the one file in schemas/)")
+    add_schema(parser)
     shown = parser.add_mutually_exclusive_group()
     shown.add_argument("--config", action="store_const", dest="show", const="config",
                        help="print the labeling config XML (the default)")
