@@ -8,6 +8,7 @@ of the task.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from operator import attrgetter
 from typing import Any
 
@@ -157,15 +158,10 @@ class ResultReader:
         return Span(region_id, start, end, actual, label)
 
     def _label(self, value: dict, region_id: str, name: str) -> str | None:
-        labels = value.get("labels")
-        if not isinstance(labels, list) or not all(isinstance(label, str) for label in labels):
-            self.problem(region_id, f"{name} labels must be a list of strings, got {short(labels)}; {FIX}")
+        label = self._one_string(value.get("labels"), region_id, f"{name} labels",
+                                 lambda count, shown: f"span has {count} labels ({shown}); give it exactly one")
+        if label is None:
             return None
-        if len(labels) != 1:
-            self.problem(region_id, f"span has {len(labels)} labels ({', '.join(labels) or 'none'}); "
-                                    f"give it exactly one; {FIX}")
-            return None
-        label = labels[0]
         if name == ENTITIES_NAME and label not in self.rules.entity_labels:
             self.problem(region_id, f"unknown entity label {short(label)} (the schema has "
                                     f"{self.rules.entity_text}); {FIX}")
@@ -183,18 +179,27 @@ class ResultReader:
         choices = value.get("choices") if isinstance(value, dict) else None
         if type(choices) is list and len(choices) == 1 and type(choices[0]) is str and choices[0] in allowed:
             return choices[0]  # the common case; allowed values are all strings
-        if not isinstance(choices, list) or not all(isinstance(choice, str) for choice in choices):
-            self.problem(region_id, f"{name} choices must be a list of strings, got {short(choices)}; {FIX}")
+        choice = self._one_string(choices, region_id, f"{name} choices",
+                                  lambda count, shown: f"{name} has {count} values ({shown}); pick exactly one")
+        if choice is None:
             return None
-        if len(choices) != 1:
-            self.problem(region_id, f"{name} has {len(choices)} values ({', '.join(choices) or 'none'}); "
-                                    f"pick exactly one; {FIX}")
-            return None
-        if choices[0] not in allowed:
-            self.problem(region_id, f"unknown {name} value {short(choices[0])} (the schema has "
+        if choice not in allowed:
+            self.problem(region_id, f"unknown {name} value {short(choice)} (the schema has "
                                     f"{self.rules.values_text[name]}); {FIX}")
             return None
-        return choices[0]
+        return choice
+
+    def _one_string(self, values: Any, region_id: str | None, what: str,
+                    not_one: Callable[[int, str], str]) -> str | None:
+        """The single string of a ``labels`` or ``choices`` list, or None after recording why not
+        (``not_one(count, values shown)`` words the problem of a list of another length)."""
+        if not isinstance(values, list) or not all(isinstance(item, str) for item in values):
+            self.problem(region_id, f"{what} must be a list of strings, got {short(values)}; {FIX}")
+            return None
+        if len(values) != 1:
+            self.problem(region_id, f"{not_one(len(values), ', '.join(values) or 'none')}; {FIX}")
+            return None
+        return values[0]
 
     def _region_choice(self, item: dict, position: int) -> None:
         name = item["from_name"]
