@@ -1,11 +1,15 @@
-"""Writing files so that nothing is ever half-written, and telling whether a process still runs
-(to clean up what a killed run left behind)."""
+"""Writing files so that nothing is ever half-written, reading the small JSON records beside
+them, and telling whether a process still runs (to clean up what a killed run left behind)."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 from pathlib import Path
+from typing import Any
+
+from annotate.errors import AnnotateError
 
 
 def write_atomically(path: Path, text: str, *, mode: int = 0o644) -> None:
@@ -27,6 +31,18 @@ def write_atomically(path: Path, text: str, *, mode: int = 0o644) -> None:
         with contextlib.suppress(FileNotFoundError):
             temporary.unlink()
         raise
+
+
+def read_json_object(path: Path, error: type[AnnotateError], what: str, advice: str) -> dict[str, Any]:
+    """The JSON object in ``path``; otherwise ``error``, one line naming the file, ``what`` it
+    holds ("the manifest") and ``advice`` (what to do)."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as problem:
+        raise error(f"{path}: cannot read {what} ({problem}); {advice}") from None
+    if not isinstance(data, dict):
+        raise error(f"{path}: {what} is not a JSON object; {advice}")
+    return data
 
 
 def process_alive(pid: int) -> bool:

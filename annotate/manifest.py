@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from annotate.errors import ExportError
+from annotate.files import read_json_object
 
 MANIFEST = "manifest.json"
 SIDECAR_SUFFIX = ".meta.json"
@@ -46,13 +47,7 @@ def source_of(input_path: Path) -> dict[str, Any]:
     sidecar = input_path.with_name(input_path.name + SIDECAR_SUFFIX)
     snapshot = None
     if sidecar.is_file():
-        try:
-            recorded = json.loads(sidecar.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as error:
-            raise ExportError(f"{sidecar}: cannot read the snapshot record ({error}); "
-                              "pull again or remove the file") from None
-        if not isinstance(recorded, dict):
-            raise ExportError(f"{sidecar}: the snapshot record is not a JSON object; pull again or remove the file")
+        recorded = read_json_object(sidecar, ExportError, "the snapshot record", "pull again or remove the file")
         snapshot = {key: recorded.get(key) for key in SNAPSHOT_FIELDS}
         snapshot["url"] = _public_url(snapshot["url"])
     return {

@@ -21,6 +21,7 @@ from datasets import ClassLabel, Features, LargeList, List
 
 from annotate.errors import AnnotateError, ExportError
 from annotate.features import class_label_names
+from annotate.files import read_json_object
 from annotate.manifest import MANIFEST
 from annotate.schema import Schema, parse_schema
 from annotate.versions import Version
@@ -38,12 +39,8 @@ class PublishedVersion:
 
     @cached_property
     def manifest(self) -> dict[str, Any]:
-        file = self.path / MANIFEST
-        try:
-            return json.loads(file.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as error:
-            raise ExportError(f"{file}: cannot read the manifest of version {self.version} ({error}); "
-                              "run annotate validate on it, or move the folder away") from None
+        return read_json_object(self.path / MANIFEST, ExportError, f"the manifest of version {self.version}",
+                                "run annotate validate on it, or move the folder away")
 
     @cached_property
     def schema(self) -> Schema:

@@ -9,7 +9,6 @@ cancelled annotations nor pre-annotations, so records read here have none.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +18,7 @@ import pyarrow.parquet as pq
 from datasets import Features
 
 from annotate.errors import ReportError
+from annotate.files import read_json_object
 from annotate.published import named_labels
 from annotate.records import Annotation, Claim, DocumentRecord, Span
 from annotate.schema import Schema, load_schema
@@ -66,14 +66,7 @@ def _manifest(folder: Path) -> dict[str, Any] | None:
     manifest = folder / MANIFEST
     if not manifest.is_file():
         return None
-    try:
-        data = json.loads(manifest.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise ReportError(f"{manifest}: cannot read the manifest ({error}); run annotate validate "
-                          "on this folder") from None
-    if not isinstance(data, dict):
-        raise ReportError(f"{manifest}: the manifest is not a JSON object; run annotate validate on this folder")
-    return data
+    return read_json_object(manifest, ReportError, "the manifest", "run annotate validate on this folder")
 
 
 def _files(folder: Path, config: str) -> list[Path]:
