@@ -18,8 +18,10 @@ import pytest
 from label_studio_sdk import LabelStudio
 
 from annotate.connection import Connection, connect
+from annotate.schema import Schema, load_schema
 from annotate.server import free_port, read_credentials, start_server, stop_server
 
+PROJECT_SCHEMA = Path(__file__).resolve().parents[1] / "schemas" / "arms_news.yaml"
 SERVER_FIXTURES = {"label_studio", "ls_client", "second_label_studio"}
 
 
@@ -94,3 +96,9 @@ def browser() -> Iterator[Any]:
             yield chromium
         finally:
             chromium.close()
+
+
+@pytest.fixture(scope="session")
+def schema() -> Schema:
+    """The project's schema, ``schemas/arms_news.yaml`` (a frozen value: one for every test)."""
+    return load_schema(PROJECT_SCHEMA)

@@ -29,7 +29,7 @@ from annotate.connection import connect
 from annotate.corpus import Document, load_corpus
 from annotate.guidelines import rules
 from annotate.push import PushResult, push
-from annotate.schema import Schema, load_schema
+from annotate.schema import Schema
 
 import browser_helpers
 from browser_helpers import (
@@ -96,11 +96,6 @@ class Project:
 
 
 # --- fixtures --------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def schema() -> Schema:
-    return load_schema(SCHEMA_FILE)
 
 
 @pytest.fixture(scope="module")

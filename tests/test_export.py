@@ -30,7 +30,7 @@ from annotate.errors import AnnotationError, ExportError
 from annotate.features import CONFIGS, config_features, ner_tag_names
 from annotate.pseudonyms import AnnotatorNames
 from annotate.records import Span
-from annotate.schema import load_schema, parse_schema
+from annotate.schema import parse_schema
 from annotate.tokens import entities_from_tags, flat_entities
 from export_data import (
     NEWS,
@@ -47,11 +47,6 @@ from export_data import (
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_FILE = ROOT / "schemas" / "arms_news.yaml"
-
-
-@pytest.fixture(scope="module")
-def schema():
-    return load_schema(SCHEMA_FILE)
 
 
 @pytest.fixture(scope="module")

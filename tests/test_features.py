@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 
 import pytest
 import yaml
@@ -15,7 +14,7 @@ from annotate.errors import ExportError
 from annotate.features import CONFIGS, class_label_names, config_features, ner_tag_names
 from annotate.records import Annotation, Claim, DocumentRecord, GoldDocument, Span
 from annotate.rows import TableBuilder
-from annotate.schema import load_schema, parse_schema
+from annotate.schema import parse_schema
 from annotate.sentences import covering, merge_across, sentence_spans
 from annotate.splits import (
     SPLITS,
@@ -25,13 +24,6 @@ from annotate.splits import (
     parse_ratios,
 )
 from annotate.tokens import entities_from_tags, flat_entities, iob2_tags, tokenize
-
-SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schemas" / "arms_news.yaml"
-
-
-@pytest.fixture(scope="module")
-def schema():
-    return load_schema(SCHEMA_FILE)
 
 
 # -- features ----------------------------------------------------------------------------------

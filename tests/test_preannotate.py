@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import copy
 import random
-from pathlib import Path
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,14 +15,7 @@ from annotate.preannotate import (
     prediction,
     results,
 )
-from annotate.schema import ENTITIES_NAME, TEXT_NAME, Schema, load_schema, parse_schema
-
-SCHEMA_FILE = Path(__file__).resolve().parents[1] / "schemas" / "arms_news.yaml"
-
-
-@pytest.fixture(scope="module")
-def schema() -> Schema:
-    return load_schema(SCHEMA_FILE)
+from annotate.schema import ENTITIES_NAME, TEXT_NAME, Schema, parse_schema
 
 
 def with_entities(schema: Schema, change) -> Schema:

@@ -18,17 +18,11 @@ from annotate.corpus import Document
 from annotate.errors import ConnectionProblem, ProjectError
 from annotate.pull import default_output, meta_path_for, pull
 from annotate.push import push
-from annotate.schema import ENTITIES_NAME, TEXT_NAME, load_schema
+from annotate.schema import ENTITIES_NAME, TEXT_NAME
 from annotate.studio import list_tasks
 
-SCHEMA_FILE = Path(__file__).resolve().parents[1] / "schemas" / "arms_news.yaml"
 # Two emoji (one with a skin-tone modifier: two code points), an accent, and \r\n before the span.
 TRICKY_TEXT = "Breaking 🇷🇺 news 😀👍🏽 from Tehran — café\r\n\r\nThe S-300 battery reached Bushehr on Monday.\r\n"
-
-
-@pytest.fixture(scope="module")
-def schema():
-    return load_schema(SCHEMA_FILE)
 
 
 def unique_title(name: str) -> str:

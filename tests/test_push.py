@@ -25,17 +25,12 @@ from annotate.corpus import Document, load_corpus
 from annotate.errors import AnnotationError, ConnectionProblem, ProjectError
 from annotate.labelconfig import label_config
 from annotate.push import push
-from annotate.schema import ENTITIES_NAME, TEXT_NAME, Schema, load_schema, parse_schema
+from annotate.schema import ENTITIES_NAME, TEXT_NAME, Schema, parse_schema
 from annotate.studio import fetch_tasks, find_project, list_tasks
 from annotate.taskimport import remove_duplicates, task_data
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA_FILE = ROOT / "schemas" / "arms_news.yaml"
-
-
-@pytest.fixture(scope="module")
-def schema() -> Schema:
-    return load_schema(SCHEMA_FILE)
 
 
 def unique_title(name: str) -> str:

@@ -29,7 +29,6 @@ from annotate.schema import (
     DOCUMENT_STANCE_NAME,
     ENTITIES_NAME,
     TEXT_NAME,
-    load_schema,
 )
 from annotate.studio import count_tasks, fetch_tasks, find_project, list_tasks
 
@@ -39,11 +38,6 @@ ARTICLES = {
     "j7": "Moscow said on Thursday that the S-400 batch left for Tehran.",
     "j8": "Official in Iran said the S-300 deliveries will start in March; Moscow confirmed it.",
 }
-
-
-@pytest.fixture(scope="module")
-def schema():
-    return load_schema(SCHEMA_FILE)
 
 
 @pytest.fixture

@@ -31,11 +31,6 @@ ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_FILE = ROOT / "schemas" / "arms_news.yaml"
 
 
-@pytest.fixture(scope="module")
-def schema():
-    return load_schema(SCHEMA_FILE)
-
-
 @pytest.fixture()
 def raw():
     return yaml.safe_load(SCHEMA_FILE.read_text(encoding="utf-8"))

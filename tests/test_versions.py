@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 
 import pytest
 
 from annotate.errors import ExportError
 from annotate.features import class_label_names
-from annotate.schema import load_schema, parse_schema
+from annotate.schema import parse_schema
 from annotate.versions import FIRST, Changes, Version, changes_between, choose, label_breaks, published, step
-
-SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schemas" / "arms_news.yaml"
-
-
-@pytest.fixture(scope="module")
-def schema():
-    return load_schema(SCHEMA_FILE)
 
 
 def _edited(schema, edit):
