@@ -4,7 +4,7 @@
     ├── CorpusError               a corpus file or folder that cannot be loaded
     ├── SchemaError               an invalid schema file
     ├── ConnectionProblem         Label Studio unreachable, wrong key, tokens disabled
-    │   └── RequestRefused        (annotate.connection) a 4xx answer, with its status and detail
+    │   └── RequestRefused        (annotate.studio.connection) a 4xx answer, with its status and detail
     ├── ServerError               the embedded server cannot be started or stopped
     ├── ProjectError              a project that is missing, ambiguous or cannot be updated safely
     ├── AnnotationError           annotations that cannot be converted (lists every problem)

@@ -7,7 +7,7 @@
    attributes, a second annotator on every fifth task, a cancelled annotation on every tenth,
    pre-annotations on every other task, emoji and ``\\r\\n`` in the text.
 2. Times, in this one process, ``label_studio_sdk.converter.Converter`` JSON_MIN on that file
-   (the baseline) and ``annotate.dataset.export`` of all four configs, once in one process and
+   (the baseline) and ``annotate.release.export.export`` of all four configs, once in one process and
    once with its row writer process (which ``export`` uses for large inputs when a core is
    free), ``--repeat`` rounds; prints each round and the medians of the times and of the ratios
    export / baseline (target: at most 1.0). Other work on the machine shows in every figure, and
@@ -150,8 +150,8 @@ def write_synthetic(path: Path, tasks: int, seed: int = 7) -> Path:
 def time_baseline(raw: Path, work: Path) -> float:
     from label_studio_sdk.converter import Converter
 
-    from annotate.labelconfig import label_config
-    from annotate.schema import load_schema
+    from annotate.scheme.label_config import label_config
+    from annotate.scheme.schema import load_schema
 
     converter = Converter(config=label_config(load_schema(ROOT / "schemas" / "arms_news.yaml")), project_dir=None,
                           download_resources=False)
@@ -163,8 +163,8 @@ def time_baseline(raw: Path, work: Path) -> float:
 def time_export(raw: Path, out: Path, *, worker: bool) -> tuple[float, dict]:
     """Export with the row writer process forced on or off (``export`` itself picks it for large
     inputs when a core is free)."""
-    import annotate.dataset as dataset
-    from annotate.schema import load_schema
+    import annotate.release.export as dataset
+    from annotate.scheme.schema import load_schema
 
     schema = load_schema(ROOT / "schemas" / "arms_news.yaml")
     shutil.rmtree(out, ignore_errors=True)
@@ -181,11 +181,11 @@ def time_export(raw: Path, out: Path, *, worker: bool) -> tuple[float, dict]:
 _MEMORY_PROBE = """
 import sys, threading, time
 from pathlib import Path
-import annotate.dataset
-from annotate.schema import load_schema
+import annotate.release.export
+from annotate.scheme.schema import load_schema
 
-annotate.dataset.PARALLEL_FROM_BYTES = 0
-annotate.dataset._spare_core = lambda: sys.argv[4] == "two"
+annotate.release.export.PARALLEL_FROM_BYTES = 0
+annotate.release.export._spare_core = lambda: sys.argv[4] == "two"
 
 def high_water(pid):
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -206,7 +206,7 @@ def watch():  # the row writer process's own high-water mark, read while it runs
         time.sleep(0.02)
 
 threading.Thread(target=watch, daemon=True).start()
-annotate.dataset.export(sys.argv[1], schema=load_schema(sys.argv[3]), out_root=sys.argv[2], version="1.0.0")
+annotate.release.export.export(sys.argv[1], schema=load_schema(sys.argv[3]), out_root=sys.argv[2], version="1.0.0")
 done.set()
 print(high_water("self") + sum(peaks.values()))
 """
@@ -239,10 +239,10 @@ def main() -> int:
         print(f"synthetic export: {args.tasks} tasks, {raw.stat().st_size / 1e6:.1f} MB "
               f"(written in {time.perf_counter() - started:.1f} s)")
 
-        import annotate.dataset
+        import annotate.release.export
 
         print(f"load average {os.getloadavg()[0]:.2f} on {len(os.sched_getaffinity(0))} cores; export would "
-              f"{'' if annotate.dataset._spare_core() else 'not '}use its row writer process now")
+              f"{'' if annotate.release.export._spare_core() else 'not '}use its row writer process now")
         rounds = []
         for number in range(1, args.repeat + 1):
             baseline = time_baseline(raw, work)

@@ -5,7 +5,7 @@ then measures:
 
 - raw:  the tasks push would send (data plus pre-annotations, prepared beforehand, not timed)
         imported into a fresh project with ONE ``projects.import_tasks`` request;
-- push: ``annotate.push.push`` of the same documents into another fresh project, end to end
+- push: ``annotate.studio.push.push`` of the same documents into another fresh project, end to end
         (project creation, listing, pre-annotation, batched import, duplicate check).
 
 Prints both throughputs and push/raw (target: >= 0.80). With ``--repeat`` the two alternate and
@@ -25,13 +25,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from annotate.connection import Connection, connect  # noqa: E402
-from annotate.corpus import Document  # noqa: E402
-from annotate.labelconfig import label_config  # noqa: E402
-from annotate.preannotate import PatternPreannotator, prediction  # noqa: E402
-from annotate.push import push, task_data  # noqa: E402
-from annotate.schema import load_schema  # noqa: E402
-from annotate.server import free_port, read_credentials, start_server, stop_server  # noqa: E402
+from annotate.corpus.reader import Document  # noqa: E402
+from annotate.preannotation.matchers import PatternPreannotator, prediction  # noqa: E402
+from annotate.scheme.label_config import label_config  # noqa: E402
+from annotate.scheme.schema import load_schema  # noqa: E402
+from annotate.studio.connection import Connection, connect  # noqa: E402
+from annotate.studio.push import push, task_data  # noqa: E402
+from annotate.studio.server import free_port, read_credentials, start_server, stop_server  # noqa: E402
 
 PEOPLE = ["Vladimir Putin", "Hassan Rouhani", "Sergei Lavrov", "Mehdi Sanai", "Ali Shamkhani", "Anna Petrova"]
 PLACES = ["Iran", "Russia", "Tehran", "Moscow", "Bushehr", "Isfahan", "Syria", "Israel"]

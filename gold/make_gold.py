@@ -37,8 +37,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from annotate.corpus import Document, load_corpus  # noqa: E402
-from annotate.schema import Schema, load_schema  # noqa: E402
+from annotate.corpus.reader import Document, load_corpus  # noqa: E402
+from annotate.scheme.schema import Schema, load_schema  # noqa: E402
 
 OUTPUT = ROOT / "gold" / "seeds.json"
 

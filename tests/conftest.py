@@ -1,6 +1,6 @@
 """Shared fixtures: one real Label Studio server for the whole test session.
 
-``label_studio`` starts the embedded server (annotate.server) in a temporary folder on a free
+``label_studio`` starts the embedded server (annotate.studio.server) in a temporary folder on a free
 127.0.0.1 port and stops it at the end; ``ls_client`` is an SDK client connected to it.
 ``second_label_studio`` is another one, started only when a test asks for it, for tests that stop
 a server or change its organization settings. Every test using any of them is marked ``server``
@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 from label_studio_sdk import LabelStudio
 
-from annotate.connection import Connection, connect
-from annotate.schema import Schema, load_schema
-from annotate.server import free_port, read_credentials, start_server, stop_server
+from annotate.scheme.schema import Schema, load_schema
+from annotate.studio.connection import Connection, connect
+from annotate.studio.server import free_port, read_credentials, start_server, stop_server
 
 PROJECT_SCHEMA = Path(__file__).resolve().parents[1] / "schemas" / "arms_news.yaml"
 SERVER_FIXTURES = {"label_studio", "ls_client", "second_label_studio"}

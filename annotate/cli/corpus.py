@@ -12,7 +12,7 @@ from annotate.cli.options import add_corpus
 from annotate.errors import CorpusError
 
 if TYPE_CHECKING:
-    from annotate.corpus import Corpus, Document
+    from annotate.corpus.reader import Corpus, Document
 
 TITLE_WIDTH = 48
 
@@ -36,7 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from annotate.corpus import load_corpus
+    from annotate.corpus.reader import load_corpus
 
     try:
         corpus = load_corpus(args.corpus, strict=args.strict)

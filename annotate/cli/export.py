@@ -9,7 +9,7 @@ from typing import Any
 
 from annotate.cli.options import add_schema
 from annotate.errors import AnnotateError
-from annotate.versions import BUMPS
+from annotate.published.versions import BUMPS
 from annotate.wording import counted
 
 
@@ -47,15 +47,15 @@ def _agreement(report_file: str | None, raw_file: str, schema: Any) -> dict | No
     read with the same schema."""
     if report_file is None:
         return None
-    from annotate.report import agreement_for_export
+    from annotate.report.build import agreement_for_export
 
     return agreement_for_export(Path(report_file), Path(raw_file), schema=schema)
 
 
 def run(args: argparse.Namespace) -> int:
-    from annotate.dataset import export
-    from annotate.schema import load_schema
-    from annotate.splits import parse_ratios
+    from annotate.published.splits import parse_ratios
+    from annotate.release.export import export
+    from annotate.scheme.schema import load_schema
 
     schema = load_schema(args.schema)
     agreement = _agreement(args.agreement, args.input, schema)

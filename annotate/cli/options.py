@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from annotate.server import DEFAULT_DATA_DIR
+from annotate.studio.server import DEFAULT_DATA_DIR
 
 SCHEMA_DEFAULT = "the one file in schemas/"
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from annotate.cli.options import add_connection, add_schema
 
 if TYPE_CHECKING:
-    from annotate.pull import PullResult
+    from annotate.studio.pull import PullResult
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -33,15 +33,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from annotate.connection import connect, resolve_connection
-    from annotate.pull import default_output, pull
-    from annotate.push import (
+    from annotate.scheme.schema import load_schema
+    from annotate.studio.connection import connect, resolve_connection
+    from annotate.studio.pull import default_output, pull
+    from annotate.studio.push import (
         check_title,
         default_project_title,
         recorded_project_id,
         server_url,
     )
-    from annotate.schema import load_schema
 
     title = check_title(args.project) if args.project else default_project_title(load_schema(args.schema))
     client = connect(resolve_connection(args.url, args.api_key, data_dir=args.data_dir))

@@ -13,7 +13,7 @@ from annotate.cli.options import add_connection, add_corpus, add_schema
 from annotate.errors import AnnotateError
 
 if TYPE_CHECKING:
-    from annotate.push import PushResult
+    from annotate.studio.push import PushResult
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -45,10 +45,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from annotate.connection import connect, resolve_connection
-    from annotate.corpus import load_corpus
-    from annotate.push import push
-    from annotate.schema import load_schema
+    from annotate.corpus.reader import load_corpus
+    from annotate.scheme.schema import load_schema
+    from annotate.studio.connection import connect, resolve_connection
+    from annotate.studio.push import push
 
     schema = load_schema(args.schema)
     with _problems_listed():

@@ -28,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from annotate.report import build_report, write_report
+    from annotate.report.build import build_report, write_report
     from annotate.wording import counted
 
     schema = _schema(args)
@@ -71,7 +71,7 @@ def _problems_line(count: int, listed: int, data: Path, page: Path) -> str:
 
 
 def _schema(args: argparse.Namespace) -> Any:
-    from annotate.schema import load_schema
+    from annotate.scheme.schema import load_schema
 
     if args.schema is None and Path(args.input).is_dir() and (Path(args.input) / "schema.yaml").is_file():
         return load_schema(Path(args.input) / "schema.yaml", strict=False)  # a published copy

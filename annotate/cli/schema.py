@@ -28,9 +28,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from annotate.guidelines import guidelines_html, guidelines_markdown
-    from annotate.labelconfig import label_config
-    from annotate.schema import load_schema
+    from annotate.scheme.guidelines import guidelines_html, guidelines_markdown
+    from annotate.scheme.label_config import label_config
+    from annotate.scheme.schema import load_schema
 
     schema = load_schema(args.schema)
     if args.show == "guidelines":

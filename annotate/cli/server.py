@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from annotate.server import (
+from annotate.studio.server import (
     DEFAULT_DATA_DIR,
     DEFAULT_HOST,
     DEFAULT_PORT,

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from annotate.errors import AnnotateError
 
 if TYPE_CHECKING:
-    from annotate.validate import Failure, ValidationReport
+    from annotate.validation.validate import Failure, ValidationReport
 
 FORMATS = ("text", "json", "github")
 ADVICE = ("A published version never changes: restore changed files from version control, or fix the "
@@ -34,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from annotate.validate import validate
+    from annotate.validation.validate import validate
 
     path = Path(args.path)
     if not path.is_dir():  # a wrong argument, not a broken export: one error line, no report

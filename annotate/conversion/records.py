@@ -1,0 +1,91 @@
+"""What one annotator did on one document, read from Label Studio's JSON.
+
+These plain records are the meeting point of the pipeline: :mod:`annotate.conversion.convert` builds
+them from raw Label Studio tasks, :mod:`annotate.release.gold_merge` merges several into one, and
+:mod:`annotate.release.export` and :mod:`annotate.report.build` read them. Offsets are Unicode code points
+into the document text, and ``text[start:end] == span.text`` always holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+
+class Span(NamedTuple):
+    """An entity mention (a named tuple: immutable, and made many times faster than a frozen
+    dataclass, which counts when an export reads hundreds of thousands of them)."""
+
+    id: str
+    start: int
+    end: int
+    text: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A claim span with its claimant (an entity region id), stance and schema attributes."""
+
+    id: str
+    start: int
+    end: int
+    text: str
+    claimant_id: str | None
+    stance: str | None
+    attributes: dict[str, str | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """One annotator's work on one document (a Label Studio annotation)."""
+
+    id: int
+    annotator: str  # stable pseudonym such as "annotator-3f2a9c1b"; never an e-mail unless opted in
+    ground_truth: bool
+    cancelled: bool
+    created_at: str
+    updated_at: str
+    lead_time: float | None
+    entities: tuple[Span, ...]
+    claims: tuple[Claim, ...]
+    document_stance: str | None
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """A pre-annotation that Label Studio showed to annotators."""
+
+    model_version: str
+    entities: tuple[Span, ...]
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    """A document with every annotation made on it."""
+
+    id: str
+    task_id: int
+    title: str
+    text: str
+    source: str
+    annotations: tuple[Annotation, ...]
+    predictions: tuple[Prediction, ...] = ()
+    meta: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def usable_annotations(self) -> tuple[Annotation, ...]:
+        """Completed annotations: cancelled (skipped) ones are left out."""
+        return tuple(a for a in self.annotations if not a.cancelled)
+
+
+@dataclass(frozen=True)
+class GoldDocument:
+    """The one merged annotation of a document that the ``documents`` config publishes."""
+
+    id: str
+    entities: tuple[Span, ...]
+    claims: tuple[Claim, ...]
+    stance: str | None
+    annotators: tuple[str, ...]
+    policy: str  # "ground_truth", "single" or "majority": which rule produced this record

@@ -1,0 +1,116 @@
+"""Reading what an earlier version folder holds: its manifest, schema, splits and rows.
+
+The export reads earlier versions to keep every document in its split, to check the version
+rules and to write the changelog. Only files the manifest lists are read, and never whole
+tables: ids and the few columns compared, one row group at a time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+import yaml
+from datasets import ClassLabel, Features, LargeList, List
+
+from annotate.errors import AnnotateError, ExportError
+from annotate.filesystem import read_json_object
+from annotate.published.layout import CHANGELOG, MANIFEST, SCHEMA_FILE
+from annotate.published.versions import Version
+from annotate.scheme.features import class_label_names
+from annotate.scheme.schema import Schema, parse_schema
+
+
+@dataclass(frozen=True)
+class PublishedVersion:
+    """An existing ``ROOT/vX.Y.Z`` folder."""
+
+    version: Version
+    path: Path
+
+    @cached_property
+    def manifest(self) -> dict[str, Any]:
+        return read_json_object(self.path / MANIFEST, ExportError, f"the manifest of version {self.version}",
+                                "run annotate validate on it, or move the folder away")
+
+    @cached_property
+    def schema(self) -> Schema:
+        file = self.path / SCHEMA_FILE
+        try:
+            return parse_schema(yaml.safe_load(file.read_text(encoding="utf-8")), origin=str(file), strict=False)
+        except (OSError, yaml.YAMLError, AnnotateError) as error:
+            raise ExportError(f"{file}: cannot read the schema of version {self.version} ({error}); "
+                              "run annotate validate on it") from None
+
+    @property
+    def class_labels(self) -> dict[str, tuple[str, ...]]:
+        return class_label_names(self.schema)
+
+    def data_files(self, config: str) -> dict[str, Path]:
+        """Split -> Parquet file of one config, as the manifest lists them."""
+        splits = self.manifest.get("configs", {}).get(config, {})
+        return {split: self.path / entry["path"] for split, entry in splits.items()}
+
+    def split_of_documents(self) -> dict[str, str]:
+        """Document id -> split, from the ``documents`` config."""
+        return {document_id: split for split, file in self.data_files("documents").items()
+                for document_id in column_values(file, "id")}
+
+    @property
+    def label_counts(self) -> dict[str, Any]:
+        return self.manifest.get("label_counts", {})
+
+    @property
+    def changelog(self) -> str:
+        file = self.path / CHANGELOG
+        return file.read_text(encoding="utf-8") if file.is_file() else ""
+
+
+def column_values(file: Path, column: str) -> Iterator[Any]:
+    """The values of one column, a row group at a time."""
+    try:
+        parquet = pq.ParquetFile(file)
+        for batch in parquet.iter_batches(columns=[column]):
+            yield from batch.column(0).to_pylist()
+    except (OSError, ValueError) as error:
+        raise ExportError(f"{file}: cannot read column {column!r} ({error}); run annotate validate") from None
+
+
+def row_digests(files: Iterable[Path], key: str, columns: list[str]) -> dict[Any, str]:
+    """``key`` -> SHA-256 of the other ``columns``, with ClassLabel ids read back as names (by
+    each file's own features) and null struct fields left out, so that rows compare equal across
+    versions whose label ids or attributes differ."""
+    digests: dict[Any, str] = {}
+    for file in files:
+        try:
+            parquet = pq.ParquetFile(file)
+            features = Features.from_arrow_schema(parquet.schema_arrow)
+            for batch in parquet.iter_batches(columns=[key, *columns]):
+                for row in batch.to_pylist():
+                    named = {column: named_labels(row[column], features[column]) for column in columns}
+                    canonical = json.dumps(named, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+                    digests[row[key]] = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+        except (OSError, ValueError, KeyError) as error:
+            raise ExportError(f"{file}: cannot read columns {key}, {', '.join(columns)} ({error}); "
+                              "run annotate validate on that version") from None
+    return digests
+
+
+def named_labels(value: Any, feature: Any) -> Any:
+    """``value`` with every ClassLabel id replaced by its name and null struct fields dropped."""
+    if value is None:
+        return None
+    if isinstance(feature, ClassLabel):
+        return feature.names[value]
+    if isinstance(feature, dict):
+        return {name: named_labels(value[name], sub) for name, sub in feature.items()
+                if value.get(name) is not None}
+    if isinstance(feature, (List, LargeList)):
+        return [named_labels(item, feature.feature) for item in value]
+    return value

@@ -1,0 +1,261 @@
+"""Pull a project's annotations through an export snapshot, to one raw Label Studio JSON file.
+
+Never the one-request export (it builds everything in memory and times out on large projects):
+a snapshot is created with explicit options, polled until it is ready, and streamed to a temp
+file beside the target, which replaces the target only when the download is complete. The
+snapshot holds every task (also those without annotations), every annotation (completed, ground
+truth and cancelled ones: the cancelled stay in the raw file, marked ``was_cancelled``, for the
+export step to leave out), the full predictions, draft ids only, and ``completed_by`` expanded to
+``{id, email, first_name, last_name}`` so that pseudonyms are stable across servers
+(:mod:`annotate.conversion.pseudonyms`).
+
+Beside ``<out>`` a sidecar ``<out>.meta.json`` records where the file came from: project id and
+title, server URL (never the key), export id, snapshot time, annotate version, the file's
+SHA-256 and its counts. An interrupted pull leaves ``<out>`` as it was (or absent).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from label_studio_sdk import LabelStudio
+
+from annotate import __version__
+from annotate.errors import ExportError, ProjectError
+from annotate.filesystem import process_alive
+from annotate.studio.api import find_project, get_project, server_url
+from annotate.studio.connection import call_with_retries
+
+POLL_INTERVAL = 0.5
+PART_SUFFIX = ".part"
+
+# Explicit options: sent as nothing, Label Studio includes everything; sent as a dict, the
+# defaults would silently drop ground truth and cancelled annotations.
+TASK_FILTER = {"only_with_annotations": False}
+ANNOTATION_FILTER = {"usual": True, "ground_truth": True, "skipped": True}
+SERIALIZATION = {
+    "drafts": {"only_id": True},
+    "predictions": {"only_id": False},
+    "annotations__completed_by": {"only_id": False},
+    "include_annotation_history": False,
+}
+
+
+@dataclass(frozen=True)
+class PullResult:
+    """What the pulled file holds."""
+
+    path: Path
+    meta_path: Path
+    project_id: int
+    project_title: str
+    export_id: int
+    tasks: int
+    annotations: int  # completed, not cancelled (ground truth included)
+    annotators: int  # distinct users with a completed annotation
+    cancelled: int
+    ground_truth: int
+    documents_without_annotation: int  # tasks without any completed annotation
+    sha256: str
+
+
+def default_output(project_title: str) -> Path:
+    """``annotations/<project-slug>.json``."""
+    slug = "".join(char if char.isalnum() else "-" for char in project_title.lower())
+    slug = "-".join(part for part in slug.split("-") if part) or "project"
+    return Path("annotations") / f"{slug}.json"
+
+
+def meta_path_for(out: Path) -> Path:
+    return out.with_name(out.name + ".meta.json")
+
+
+def pull(
+    *,
+    client: LabelStudio,
+    project_title: str | None = None,
+    project_id: int | None = None,
+    out: Path,
+    timeout: float = 600,
+) -> PullResult:
+    """Export the project through a snapshot and write the raw JSON to ``out`` (atomically)."""
+    out = Path(out)
+    project = _project(client, project_title, project_id)
+    folder = out.parent if str(out.parent) else Path(".")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ExportError(f"cannot create the folder {folder} for {out} ({error.strerror}); "
+                          "pass another --out") from None
+    if not os.access(folder, os.W_OK):
+        raise ExportError(f"the folder {folder} is not writable; pass another --out")
+    if out.is_dir():
+        raise ExportError(f"{out} is a folder; pass a file name with --out")
+    _remove_stale_parts(out)
+
+    snapshot = _create_snapshot(client, project, timeout)
+    snapshot = _wait(client, project.id, snapshot, timeout)
+    part = out.with_name(f".{out.name}.{os.getpid()}{PART_SUFFIX}")
+    meta_part = meta_path_for(part)
+    try:
+        digest = _download(client, project.id, snapshot.id, part, timeout)
+        tasks = _read_tasks(part, out)
+        counts = count(tasks)
+        meta = {
+            "project_id": project.id,
+            "project_title": project.title,
+            "url": server_url(client),
+            "export_id": snapshot.id,
+            "snapshot_created_at": _iso(snapshot.created_at),
+            "pulled_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "annotate_version": __version__,
+            "sha256": digest,
+            "counts": counts,
+        }
+        _write_json(meta_part, meta)
+        os.replace(part, out)
+        os.replace(meta_part, meta_path_for(out))
+    except OSError as error:
+        raise ExportError(f"cannot write {out} ({error.strerror or error}); check the disk and the folder, "
+                          "then pull again") from None
+    finally:
+        for leftover in (part, meta_part):
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
+    return PullResult(path=out, meta_path=meta_path_for(out), project_id=int(project.id),
+                      project_title=project.title, export_id=int(snapshot.id), sha256=digest, **counts)
+
+
+def count(tasks: list[Any]) -> dict[str, int]:
+    """Counts of a raw export: tasks, annotations, annotators, cancelled, ground truth, unannotated."""
+    annotations = cancelled = ground_truth = unannotated = 0
+    annotators: set[str] = set()
+    for task in tasks:
+        completed = 0
+        for annotation in (task.get("annotations") or []) if isinstance(task, dict) else []:
+            if not isinstance(annotation, dict):
+                continue
+            if annotation.get("was_cancelled"):
+                cancelled += 1
+                continue
+            completed += 1
+            ground_truth += bool(annotation.get("ground_truth"))
+            who = annotation.get("completed_by")
+            who = who.get("id", who.get("email")) if isinstance(who, dict) else who
+            annotators.add(json.dumps(who))
+        annotations += completed
+        unannotated += completed == 0
+    return {"tasks": len(tasks), "annotations": annotations, "annotators": len(annotators),
+            "cancelled": cancelled, "ground_truth": ground_truth, "documents_without_annotation": unannotated}
+
+
+def _project(client: LabelStudio, title: str | None, project_id: int | None) -> Any:
+    if project_id is not None:
+        project = get_project(client, project_id)
+        if project is None:
+            raise ProjectError(f"no project with id {project_id} on {server_url(client)}; check the id "
+                               "or push first")
+        return project
+    if not title:
+        raise ProjectError("no project given; pass --project TITLE")
+    project = find_project(client, title)
+    if project is None:
+        raise ProjectError(f"no project titled {title!r} on {server_url(client)}; check --project "
+                           "(titles are case-sensitive) or run annotate push first")
+    return project
+
+
+def _create_snapshot(client: LabelStudio, project: Any, timeout: float) -> Any:
+    # Without a task queue the snapshot is built inside this request: give it the whole timeout.
+    # Creating twice after a lost answer only leaves an extra snapshot on the server.
+    title = f"annotate pull {datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S}"
+    return call_with_retries(
+        client.projects.exports.create, id=project.id, title=title, task_filter_options=TASK_FILTER,
+        annotation_filter_options=ANNOTATION_FILTER, serialization_options=SERIALIZATION,
+        request_options={"timeout_in_seconds": timeout}, what=f"creating an export snapshot of project {project.id}")
+
+
+def _wait(client: LabelStudio, project_id: int, snapshot: Any, timeout: float) -> Any:
+    deadline = time.monotonic() + timeout
+    while snapshot.status != "completed":
+        if snapshot.status == "failed":
+            raise ExportError(f"Label Studio failed to build export snapshot {snapshot.id} of project {project_id}; "
+                              "read the server's log, then pull again")
+        if time.monotonic() > deadline:
+            raise ExportError(f"export snapshot {snapshot.id} of project {project_id} was not ready after "
+                              f"{timeout:g} s (status {snapshot.status}); pull again with a longer --timeout")
+        time.sleep(POLL_INTERVAL)
+        snapshot = call_with_retries(client.projects.exports.get, id=project_id, export_pk=snapshot.id,
+                                     what=f"checking export snapshot {snapshot.id}")
+    return snapshot
+
+
+def _download(client: LabelStudio, project_id: int, export_id: int, part: Path, timeout: float) -> str:
+    """Stream the snapshot into ``part``; a broken stream starts over (the download is idempotent)."""
+    what = f"downloading export snapshot {export_id} of project {project_id}"
+    return call_with_retries(_stream, client, project_id, export_id, part, timeout, what=what)
+
+
+def _stream(client: LabelStudio, project_id: int, export_id: int, part: Path, timeout: float) -> str:
+    digest = hashlib.sha256()
+    with open(part, "wb") as handle:
+        for chunk in client.projects.exports.download(
+                id=project_id, export_pk=export_id,
+                request_options={"timeout_in_seconds": timeout, "chunk_size": 1 << 20}):
+            handle.write(chunk)
+            digest.update(chunk)
+        handle.flush()
+        os.fsync(handle.fileno())
+    return digest.hexdigest()
+
+
+def _read_tasks(part: Path, out: Path) -> list[Any]:
+    try:
+        with open(part, "rb") as handle:
+            tasks = json.load(handle)
+    except ValueError as error:
+        raise ExportError(f"the export downloaded for {out} is not valid JSON ({error}); pull again") from None
+    if not isinstance(tasks, list):
+        raise ExportError(f"the export downloaded for {out} is not a list of tasks; pull again")
+    return tasks
+
+
+def _write_json(path: Path, content: dict[str, Any]) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(content, handle, indent=2, ensure_ascii=False)
+        handle.write("\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _remove_stale_parts(out: Path) -> None:
+    """Remove temp files that killed pulls of ``out`` left behind (their process is gone)."""
+    prefix = f".{out.name}."
+    folder = out.parent if str(out.parent) else Path(".")
+    for leftover in folder.glob(f".{_glob_escape(out.name)}.*"):
+        rest = leftover.name[len(prefix):]
+        pid_text = rest.split(".", 1)[0]
+        if not rest.endswith((PART_SUFFIX, PART_SUFFIX + ".meta.json")) or not pid_text.isdigit():
+            continue
+        if not process_alive(int(pid_text)):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+
+
+def _glob_escape(name: str) -> str:
+    return "".join(f"[{char}]" if char in "*?[" else char for char in name)
+
+
+def _iso(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
