@@ -17,7 +17,9 @@ from annotate.filesystem import read_json_object
 from annotate.published.layout import MANIFEST
 
 SIDECAR_SUFFIX = ".meta.json"
-SNAPSHOT_FIELDS = ("project_id", "project_title", "url", "export_id", "created_at")
+# The manifest's snapshot fields and the sidecar key ``annotate pull`` writes each one under.
+SIDECAR_KEYS = {"project_id": "project_id", "project_title": "project_title", "url": "url",
+                "export_id": "export_id", "created_at": "snapshot_created_at"}
 FORMAT = 1
 
 
@@ -48,7 +50,7 @@ def source_of(input_path: Path) -> dict[str, Any]:
     snapshot = None
     if sidecar.is_file():
         recorded = read_json_object(sidecar, ExportError, "the snapshot record", "pull again or remove the file")
-        snapshot = {key: recorded.get(key) for key in SNAPSHOT_FIELDS}
+        snapshot = {field: recorded.get(key) for field, key in SIDECAR_KEYS.items()}
         snapshot["url"] = _public_url(snapshot["url"])
     return {
         "file": input_path.name,

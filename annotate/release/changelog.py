@@ -40,6 +40,7 @@ class VersionDiff:
     # config -> (rows added, removed, changed), for the configs derived from the documents
     derived: dict[str, tuple[int, int, int]] = field(default_factory=dict)
     toolkit: tuple[str, str] | None = None  # (previous, current) toolkit versions when they differ
+    snapshot_time_added: bool = False  # the previous version recorded no snapshot time, this one does
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -60,8 +61,10 @@ def _files(config_files: Mapping[str, Mapping[str, Path]], config: str) -> list[
 
 
 def diff_versions(previous: PublishedVersion, current: Mapping[str, Mapping[str, Path]],
-                  label_counts: Mapping[str, object], toolkit_version: str) -> VersionDiff:
-    """Compare ``previous`` with the files just written (config -> split -> path)."""
+                  label_counts: Mapping[str, object], toolkit_version: str,
+                  source: Mapping[str, object] | None = None) -> VersionDiff:
+    """Compare ``previous`` with the files just written (config -> split -> path) and their
+    ``source`` (the manifest's record of the raw export)."""
     old_gold = row_digests([p for _, p in sorted(previous.data_files("documents").items())], "id", GOLD_COLUMNS)
     new_gold = row_digests(_files(current, "documents"), "id", GOLD_COLUMNS)
     old_annotations = row_digests([p for _, p in sorted(previous.data_files("annotations").items())],
@@ -83,7 +86,14 @@ def diff_versions(previous: PublishedVersion, current: Mapping[str, Mapping[str,
         label_moves=moves,
         derived={config: _row_changes(previous, current, config) for config in DERIVED_CONFIGS},
         toolkit=(old_toolkit, toolkit_version) if (old_toolkit := _toolkit(previous)) != toolkit_version else None,
+        snapshot_time_added=_snapshot_time(previous.manifest.get("source")) is None
+        and _snapshot_time(source) is not None,
     )
+
+
+def _snapshot_time(source: object) -> object:
+    snapshot = source.get("snapshot") if isinstance(source, Mapping) else None
+    return snapshot.get("created_at") if isinstance(snapshot, Mapping) else None
 
 
 def _row_changes(previous: PublishedVersion, current: Mapping[str, Mapping[str, Path]],
@@ -137,6 +147,9 @@ def summary_lines(version: str, diff: VersionDiff, reasons: list[str], counts: M
     if moved:
         lines += ["- Derived rows added / removed / changed: "
                   + "; ".join(f"{config} {a} / {r} / {c}" for config, (a, r, c) in moved.items())]
+    if diff.snapshot_time_added:
+        lines += [f"- Provenance: the manifest records when the Label Studio export snapshot was made "
+                  f"({diff.previous} recorded no time)"]
     if diff.toolkit is not None:
         old, new = diff.toolkit
         lines += [(f"- Built with annotate {new} ({diff.previous} was built with annotate "

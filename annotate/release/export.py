@@ -199,7 +199,7 @@ def _publish(request: _Request, schema: Schema, history: _History, state: _Pass,
     _refuse_existing(request.root, chosen)
     paths = {config: {split: work / f.path for split, f in splits.items()} for config, splits in files.items()}
     label_counts = state.labels.as_dict()
-    diff = diff_versions(latest, paths, label_counts, __version__) if latest is not None else VersionDiff()
+    diff = diff_versions(latest, paths, label_counts, __version__, state.source) if latest is not None else VersionDiff()
     reasons = changes.reasons if changes is not None else []
     counts = state.counts.as_dict()
     _write_texts(work, schema, chosen, state, diff, reasons, counts, latest, request.quarantine)

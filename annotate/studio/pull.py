@@ -31,6 +31,7 @@ from label_studio_sdk import LabelStudio
 from annotate import __version__
 from annotate.errors import ExportError, ProjectError
 from annotate.filesystem import process_alive
+from annotate.published.manifest import SIDECAR_KEYS
 from annotate.studio.api import find_project, get_project, server_url
 from annotate.studio.connection import call_with_retries
 
@@ -114,7 +115,7 @@ def pull(
             "project_title": project.title,
             "url": server_url(client),
             "export_id": snapshot.id,
-            "snapshot_created_at": _iso(snapshot.created_at),
+            SIDECAR_KEYS["created_at"]: _iso(snapshot.created_at),
             "pulled_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "annotate_version": __version__,
             "sha256": digest,

@@ -237,7 +237,7 @@ def test_snapshot_record_of_the_pull_is_kept_without_credentials(tmp_path, schem
     raw = write_export(tmp_path / "pulled.json", realistic_export(fillers=2))
     (tmp_path / "pulled.json.meta.json").write_text(json.dumps({
         "project_id": 7, "project_title": "Arms news", "url": "http://user:secret@127.0.0.1:8080/",
-        "export_id": 42, "created_at": "2025-03-02T11:00:00Z", "api_key": "never-copied"}), encoding="utf-8")
+        "export_id": 42, "snapshot_created_at": "2025-03-02T11:00:00Z", "api_key": "never-copied"}), encoding="utf-8")
     result = dataset_module.export(raw, schema=schema, out_root=tmp_path / "exports", version="1.0.0")
     snapshot = _manifest(result.path)["source"]["snapshot"]
     assert snapshot == {"project_id": 7, "project_title": "Arms news", "url": "http://127.0.0.1:8080/",
@@ -402,6 +402,22 @@ def test_a_new_toolkit_that_derives_rows_differently_is_a_patch_whose_changelog_
     assert 0 < ner["changed"] <= sum(documents.values())
     assert f"ner 0 / {ner['removed']} / {ner['changed']}" in changelog
     assert "Built with annotate 9.9.9 (1.0.0 was built with annotate " in changelog
+
+
+def test_a_version_that_records_the_snapshot_time_its_predecessor_lacked_says_so_in_the_changelog(tmp_path, schema):
+    root = tmp_path / "exports"
+    raw = write_export(tmp_path / "raw.json", realistic_export(fillers=3))
+    dataset_module.export(raw, schema=schema, out_root=root, version="1.0.0")  # no sidecar: no snapshot time
+    (tmp_path / "raw.json.meta.json").write_text(json.dumps({
+        "project_id": 7, "project_title": "Arms news", "url": "http://127.0.0.1:8080",
+        "export_id": 42, "snapshot_created_at": "2025-03-02T11:00:00Z"}), encoding="utf-8")
+    result = dataset_module.export(raw, schema=schema, out_root=root, bump="auto")
+    changelog = (result.path / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert result.version == "1.0.1"
+    assert "- Provenance: the manifest records when the Label Studio export snapshot was made (1.0.0 recorded " \
+           "no time)" in changelog
+    again = dataset_module.export(raw, schema=schema, out_root=root, bump="auto")
+    assert "Provenance" not in (again.path / "CHANGELOG.md").read_text(encoding="utf-8").split("## 1.0.1")[0]
 
 
 def test_a_published_schema_with_a_key_this_toolkit_refuses_does_not_block_the_next_version(tmp_path, schema):

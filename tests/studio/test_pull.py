@@ -16,7 +16,8 @@ from label_studio_sdk import LabelStudio
 from annotate.cli import main
 from annotate.corpus.reader import Document
 from annotate.errors import ConnectionProblem, ProjectError
-from annotate.scheme.schema import ENTITIES_NAME, TEXT_NAME
+from annotate.release.export import export
+from annotate.scheme.schema import DOCUMENT_STANCE_NAME, ENTITIES_NAME, TEXT_NAME
 from annotate.studio.api import list_tasks
 from annotate.studio.pull import default_output, meta_path_for, pull
 from annotate.studio.push import push
@@ -93,6 +94,24 @@ def test_sidecar_records_where_the_file_came_from_without_the_key(label_studio, 
     assert meta["export_id"] == result.export_id and meta["snapshot_created_at"]
     for path in (out, meta_path_for(out)):
         assert label_studio.api_key not in path.read_text(encoding="utf-8")
+
+
+def test_the_snapshot_time_of_a_real_pull_reaches_the_manifest_and_the_card(ls_client, schema, tmp_path):
+    result = push(client=ls_client, schema=schema, documents=[document("tricky", TRICKY_TEXT)],
+                  project_title=unique_title("provenance"), data_dir=tmp_path / "data")
+    task_id = next(iter(list_tasks(ls_client, result.project_id))).id
+    stance = {"id": "d1", "from_name": DOCUMENT_STANCE_NAME, "to_name": TEXT_NAME, "type": "choices",
+              "value": {"choices": ["NONE"]}}
+    ls_client.annotations.create(id=task_id, result=[span(TRICKY_TEXT, "Bushehr", "GPE", "g1"), stance])
+    out = tmp_path / "annotations.json"
+    pull(client=ls_client, project_id=result.project_id, out=out)
+    made = json.loads(meta_path_for(out).read_text(encoding="utf-8"))["snapshot_created_at"]
+    assert made
+    version = export(out, schema=schema, out_root=tmp_path / "exports", version="1.0.0").path
+    snapshot = json.loads((version / "manifest.json").read_text(encoding="utf-8"))["source"]["snapshot"]
+    assert snapshot["created_at"] == made
+    card = (version / "README.md").read_text(encoding="utf-8")
+    assert f"made {made}." in card and "made None" not in card
 
 
 class BreakingStream(httpx.SyncByteStream):
