@@ -10,6 +10,7 @@
     ├── AnnotationError           annotations that cannot be converted (lists every problem)
     ├── ExportError               a version folder that cannot be written
     ├── ReportError               a report whose input cannot be read or output written
+    ├── AnnotatorKeyError         the annotator key file (pseudonyms) missing, unreadable or too open
     └── ValidationFailed          an export that breaks its rules (lists every problem)
 
 Library code raises; only the command line prints and picks exit codes. Every message says
@@ -63,6 +64,10 @@ class ExportError(AnnotateError):
 
 class ReportError(AnnotateError):
     """A report whose input cannot be read or whose files cannot be written."""
+
+
+class AnnotatorKeyError(AnnotateError):
+    """The annotator key file behind the pseudonyms is missing, unreadable, or readable by others."""
 
 
 class ValidationFailed(AnnotateError):

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from annotate.cli.options import add_schema
+from annotate.cli.pull import new_key_notice
 from annotate.errors import AnnotateError
 from annotate.published.versions import BUMPS
 from annotate.wording import counted
@@ -34,6 +35,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "instead of stopping")
     parser.add_argument("--annotator-emails", action="store_true",
                         help="name annotators by e-mail address instead of a pseudonym")
+    parser.add_argument("--annotators", metavar="FILE",
+                        help="the project's annotator key behind the pseudonyms (default: annotators.json "
+                        "beside --input, which annotate pull creates)")
+    parser.add_argument("--new-annotator-key", action="store_true",
+                        help="accept a key other than the one that named the latest version's annotators: "
+                        "every annotator gets a new name, and the changelog says so")
     parser.add_argument("--split-ratios", metavar="T,V,T", default=None,
                         help="train,validation,test ratios for new documents (default: 0.8,0.1,0.1)")
     parser.add_argument("--agreement", metavar="FILE",
@@ -64,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
             args.input, schema=schema, out_root=args.out, version=args.version, bump=args.bump,
             quarantine=args.quarantine, include_emails=args.annotator_emails,
             split_ratios=parse_ratios(args.split_ratios) if args.split_ratios else None,
-            agreement=agreement,
+            agreement=agreement, annotator_key=args.annotators, new_annotator_key=args.new_annotator_key,
         )
     except AnnotateError as error:
         for problem in error.problems:
@@ -80,6 +87,10 @@ def run(args: argparse.Namespace) -> int:
           f"{counted(counts['annotators'], 'annotator')}; "
           f"{counted(counts['documents_without_annotation'], 'document')} without a completed annotation, "
           f"{counted(counts['annotations_cancelled'], 'cancelled annotation')}")
+    if result.annotator_key_created:
+        print(new_key_notice(result.annotator_key))
+    for warning in result.warnings:
+        print(warning, file=sys.stderr)
     if args.quarantine:
         print(f"  quarantined: {counts['annotations_quarantined']} annotations, "
               f"{counts['documents_quarantined']} documents ({counts['problems']} problems, "

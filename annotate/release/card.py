@@ -255,7 +255,9 @@ def dataset_card(facts: CardFacts) -> str:
         "target. Offsets are Unicode code points into `text`, and for every span "
         "`text[start:end] == span text`. "
         + ("Annotators appear by e-mail address (exported with --annotator-emails)."
-           if facts.annotator_emails else "Annotators appear as stable pseudonyms, never e-mail addresses."), "",
+           if facts.annotator_emails else "Annotators appear as stable pseudonyms, never e-mail addresses: "
+           "a keyed hash whose key stays with the annotation project and is not published, so a pseudonym "
+           "cannot be computed from an e-mail address or a user id."), "",
         *_configs_section(facts), "",
         *_load_section(facts), "",
         *_scheme_section(facts), "",

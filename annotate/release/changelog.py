@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 from annotate.published.counts import flatten
 from annotate.published.layout import CHANGELOG_HEADER as HEADER
 from annotate.published.reader import PublishedVersion, row_digests
+from annotate.release.annotator_names import PSEUDONYMS, previous_key_id
 from annotate.wording import counted
 
 SHOWN_IDS = 20
@@ -41,6 +42,7 @@ class VersionDiff:
     derived: dict[str, tuple[int, int, int]] = field(default_factory=dict)
     toolkit: tuple[str, str] | None = None  # (previous, current) toolkit versions when they differ
     snapshot_time_added: bool = False  # the previous version recorded no snapshot time, this one does
+    annotators_renamed: bool = False  # another annotator key names the annotators than in the previous version
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -88,7 +90,17 @@ def diff_versions(previous: PublishedVersion, current: Mapping[str, Mapping[str,
         toolkit=(old_toolkit, toolkit_version) if (old_toolkit := _toolkit(previous)) != toolkit_version else None,
         snapshot_time_added=_snapshot_time(previous.manifest.get("source")) is None
         and _snapshot_time(source) is not None,
+        annotators_renamed=_renamed(previous, source),
     )
+
+
+def _renamed(previous: PublishedVersion, source: Mapping[str, object] | None) -> bool:
+    """Whether pseudonyms now come from another key than the previous version's pseudonyms did."""
+    record = source.get("annotators") if isinstance(source, Mapping) else None
+    if not isinstance(record, Mapping) or record.get("names") != PSEUDONYMS:
+        return False
+    before = previous_key_id(previous)
+    return before is not None and before != record.get("key_id")
 
 
 def _snapshot_time(source: object) -> object:
@@ -150,6 +162,9 @@ def summary_lines(version: str, diff: VersionDiff, reasons: list[str], counts: M
     if diff.snapshot_time_added:
         lines += [f"- Provenance: the manifest records when the Label Studio export snapshot was made "
                   f"({diff.previous} recorded no time)"]
+    if diff.annotators_renamed:
+        lines += [f"- Annotators: new pseudonyms (another annotator key than {diff.previous}'s); the same people "
+                  f"have other names than in {diff.previous}"]
     if diff.toolkit is not None:
         old, new = diff.toolkit
         lines += [(f"- Built with annotate {new} ({diff.previous} was built with annotate "

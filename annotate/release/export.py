@@ -42,6 +42,7 @@ from annotate.published.reader import PublishedVersion
 from annotate.published.splits import SplitAssigner, check_ratios
 from annotate.published.versions import Changes, Version, changes_between, choose, published
 from annotate.release.card import CardFacts, dataset_card
+from annotate.release.annotator_names import annotator_names, keep_new_key, names_record, unrecorded_warning
 from annotate.release.changelog import (
     VersionDiff,
     changelog_markdown,
@@ -75,6 +76,9 @@ class ExportResult:
     previous: str | None = None
     reasons: list[str] = field(default_factory=list)
     quarantined: list[Problem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # one line each, for the command line to print
+    annotator_key: Path | None = None  # the key file behind the pseudonyms
+    annotator_key_created: bool = False  # a new key: new names, which the command line says
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,8 @@ class _Request:
     include_emails: bool
     ratios: dict[str, float]
     agreement: dict[str, Any] | None
+    annotator_key: Path | None = None
+    new_annotator_key: bool = False
 
 
 @dataclass(frozen=True)
@@ -115,7 +121,8 @@ class _Pass:
 def export(input_path: Path | str, *, schema: Schema, out_root: Path | str = "exports",
            version: str | None = None, bump: str | None = None, quarantine: bool = False,
            include_emails: bool = False, split_ratios: Mapping[str, float] | None = None,
-           agreement: dict[str, Any] | None = None) -> ExportResult:
+           agreement: dict[str, Any] | None = None, annotator_key: Path | str | None = None,
+           new_annotator_key: bool = False) -> ExportResult:
     """Write ``out_root/vX.Y.Z`` from the raw export at ``input_path``.
 
     Give ``version`` ("1.2.0") or ``bump`` ("major", "minor", "patch" or "auto"). Any problem
@@ -123,6 +130,9 @@ def export(input_path: Path | str, *, schema: Schema, out_root: Path | str = "ex
     unless ``quarantine`` is set: then the annotations concerned (the whole document for a
     problem outside any annotation) are left out and listed in ``quarantine.jsonl``.
     Raises :class:`ExportError` when the version rules or the file system forbid the export.
+    Annotators are named through ``annotator_key`` (default: ``annotators.json`` beside the raw
+    export, created when missing); a key other than the one that named the latest version is
+    refused unless ``new_annotator_key`` (:mod:`annotate.release.annotator_names`).
     """
     source_file = Path(input_path)
     if source_file.is_dir():
@@ -133,12 +143,18 @@ def export(input_path: Path | str, *, schema: Schema, out_root: Path | str = "ex
     given = Version.parse(version) if version is not None else None
     choose(None, None, version=given, bump=bump)  # exactly one of them, and a known bump
     request = _Request(source_file, Path(out_root), given, bump, quarantine, include_emails,
-                       check_ratios(split_ratios), agreement)
+                       check_ratios(split_ratios), agreement,
+                       Path(annotator_key) if annotator_key is not None else None, new_annotator_key)
     history = _read_history(request, schema)
+    names = annotator_names(source_file, key_path=request.annotator_key, new_key=new_annotator_key,
+                            include_emails=include_emails, latest=history.latest)
     work = _work_folder(request.root)
     try:
-        state, files = _build(request, schema, history, work)
-        return _publish(request, schema, history, state, files, work)
+        state, files = _build(request, schema, history, work, names)
+        result = _publish(request, schema, history, state, files, work)
+        keep_new_key(names)
+        return replace(result, warnings=result.warnings + unrecorded_warning(names),
+                       annotator_key=names.key.path, annotator_key_created=names.key.created)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
@@ -163,15 +179,17 @@ def _read_history(request: _Request, schema: Schema) -> _History:
     return _History(latest, frozenset(latest_splits), splits)
 
 
-def _build(request: _Request, schema: Schema, history: _History, work: Path) -> tuple[_Pass, Files]:
+def _build(request: _Request, schema: Schema, history: _History, work: Path,
+           names: AnnotatorNames) -> tuple[_Pass, Files]:
     """Stream the raw export into Parquet files under ``work``; raise if it holds problems
     (without quarantine) or no document to publish."""
     state = _Pass(ExportCounts(), LabelCounter(schema))
     sink = _open_sink(work, schema, config_features(schema), request.source_file.stat().st_size)
     try:
         with fewer_collections():
-            _stream(request, schema, state, sink, SplitAssigner(request.ratios, history.splits))
+            _stream(request, schema, state, sink, SplitAssigner(request.ratios, history.splits), names)
         state.source = source_of(request.source_file)  # while a row writer process finishes its files
+        state.source["annotators"] = names_record(names)
         files = sink.close()
     except BaseException:
         sink.abandon()
@@ -252,10 +270,10 @@ def _spare_core() -> bool:
     return cores > 1 and load <= cores - 1
 
 
-def _stream(request: _Request, schema: Schema, state: _Pass, sink: RowSink, assign: SplitAssigner) -> None:
+def _stream(request: _Request, schema: Schema, state: _Pass, sink: RowSink, assign: SplitAssigner,
+            names: AnnotatorNames) -> None:
     """The one pass over the raw export. Once a problem is found without quarantine, only
     problems are collected (nothing more is built)."""
-    names = AnnotatorNames(include_emails=request.include_emails)
     quarantine = request.quarantine
     counts = state.counts
     for task in iter_tasks(request.source_file):

@@ -29,6 +29,8 @@ from typing import Any
 from label_studio_sdk import LabelStudio
 
 from annotate import __version__
+from annotate.conversion.annotator_key import key_path_for, load_key
+from annotate.conversion.pseudonyms import identify
 from annotate.errors import ExportError, ProjectError
 from annotate.filesystem import process_alive
 from annotate.published.manifest import SIDECAR_KEYS
@@ -66,6 +68,8 @@ class PullResult:
     ground_truth: int
     documents_without_annotation: int  # tasks without any completed annotation
     sha256: str
+    annotator_key: Path | None = None  # the key file that records who is who (annotators.json)
+    annotator_key_created: bool = False  # a new key: these annotators get new names
 
 
 def default_output(project_title: str) -> Path:
@@ -86,8 +90,14 @@ def pull(
     project_id: int | None = None,
     out: Path,
     timeout: float = 600,
+    annotator_key: Path | None = None,
 ) -> PullResult:
-    """Export the project through a snapshot and write the raw JSON to ``out`` (atomically)."""
+    """Export the project through a snapshot and write the raw JSON to ``out`` (atomically).
+
+    The annotator key (``annotator_key``, default ``annotators.json`` beside ``out``; created
+    when missing) records which user id of this server is which person, as a keyed hash of
+    the e-mail, so that a JSON export from the web page names them the same way.
+    """
     out = Path(out)
     project = _project(client, project_title, project_id)
     folder = out.parent if str(out.parent) else Path(".")
@@ -101,6 +111,7 @@ def pull(
     if out.is_dir():
         raise ExportError(f"{out} is a folder; pass a file name with --out")
     _remove_stale_parts(out)
+    key = load_key(annotator_key or key_path_for(out), create=True)
 
     snapshot = _create_snapshot(client, project, timeout)
     snapshot = _wait(client, project.id, snapshot, timeout)
@@ -110,6 +121,8 @@ def pull(
         digest = _download(client, project.id, snapshot.id, part, timeout)
         tasks = _read_tasks(part, out)
         counts = count(tasks)
+        key.record(server_url(client), users(tasks))
+        key.save()
         meta = {
             "project_id": project.id,
             "project_title": project.title,
@@ -132,7 +145,8 @@ def pull(
             with contextlib.suppress(FileNotFoundError):
                 leftover.unlink()
     return PullResult(path=out, meta_path=meta_path_for(out), project_id=int(project.id),
-                      project_title=project.title, export_id=int(snapshot.id), sha256=digest, **counts)
+                      project_title=project.title, export_id=int(snapshot.id), sha256=digest,
+                      annotator_key=key.path, annotator_key_created=key.created, **counts)
 
 
 def count(tasks: list[Any]) -> dict[str, int]:
@@ -156,6 +170,17 @@ def count(tasks: list[Any]) -> dict[str, int]:
         unannotated += completed == 0
     return {"tasks": len(tasks), "annotations": annotations, "annotators": len(annotators),
             "cancelled": cancelled, "ground_truth": ground_truth, "documents_without_annotation": unannotated}
+
+
+def users(tasks: list[Any]) -> set[tuple[int, str]]:
+    """(user id, e-mail) of every annotation's expanded ``completed_by``."""
+    found = set()
+    for task in tasks:
+        for annotation in (task.get("annotations") or []) if isinstance(task, dict) else []:
+            user_id, email = identify(annotation.get("completed_by") if isinstance(annotation, dict) else None)
+            if user_id is not None and email is not None:
+                found.add((user_id, email))
+    return found
 
 
 def _project(client: LabelStudio, title: str | None, project_id: int | None) -> Any:

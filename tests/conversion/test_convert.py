@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import os
 import subprocess
@@ -15,9 +16,11 @@ import yaml
 
 from annotate.conversion import task_stream as taskstream
 from annotate.conversion.convert import Problem, convert_task, iter_tasks
+from annotate.conversion.annotator_key import AnnotatorKey, load_key
 from annotate.conversion.pseudonyms import AnnotatorNames
 from annotate.errors import AnnotationError
 from annotate.scheme.schema import load_schema, parse_schema
+from annotate.studio.api import server_url
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_FILE = ROOT / "schemas" / "arms_news.yaml"
@@ -468,27 +471,40 @@ def test_annotator_is_a_pseudonym_never_the_email_unless_asked():
     assert record.annotations[0].annotator == "Ann@Example.org"
 
 
-def test_pseudonym_is_the_same_for_id_and_expanded_user_and_for_email_case():
-    names = AnnotatorNames(emails={4: "ann@example.org"})
-    assert names.name(4) == names.name({"id": 4, "email": "ANN@example.org"}) == AnnotatorNames().name(
+def test_pseudonym_is_the_same_for_id_and_expanded_user_and_for_email_case(tmp_path):
+    key = load_key(tmp_path / "annotators.json", create=True)
+    key.record("http://ls.example", [(4, "ann@example.org")])
+    names = AnnotatorNames(key, server="http://ls.example/")
+    assert names.name(4) == names.name({"id": 4, "email": "ANN@example.org"}) == AnnotatorNames(key).name(
         {"email": "ann@example.org"})
-    learning = AnnotatorNames()
+    learning = AnnotatorNames(key)
     expanded = learning.name({"id": 5, "email": "bob@example.org"})
     assert learning.name(5) == expanded  # an id seen with its e-mail is named like the e-mail
-    assert AnnotatorNames().name(5) != expanded
-    assert AnnotatorNames().name(5) != AnnotatorNames().name(6)
-    assert AnnotatorNames(salt="project").name(5) != AnnotatorNames().name(5)
+    assert AnnotatorNames(key).name(5) != expanded
+    assert AnnotatorNames(key).name(5) != AnnotatorNames(key).name(6)
 
 
-def test_pseudonym_is_the_same_in_another_process_with_another_hash_seed():
-    code = ("from annotate.conversion.pseudonyms import AnnotatorNames as N;"
-            "print(N().name({'email': 'ann@example.org'}), N().name(42))")
+def test_pseudonyms_cannot_be_computed_without_the_key(tmp_path):
+    first, second = load_key(tmp_path / "a.json", create=True), load_key(tmp_path / "b.json", create=True)
+    email = "ann@example.org"
+    name = AnnotatorNames(first).name({"email": email})
+    assert name != AnnotatorNames(second).name({"email": email})
+    public = {hashlib.sha256(text.encode()).hexdigest()[:8] for text in (email, f"email:{email}", "id:4", "4")}
+    assert name.removeprefix("annotator-") not in public
+
+
+def test_pseudonym_is_the_same_in_another_process_with_another_hash_seed(tmp_path):
+    key = load_key(tmp_path / "annotators.json", create=True)
+    key.save()
+    code = ("import sys; from pathlib import Path; from annotate.conversion.pseudonyms import AnnotatorNames as N;"
+            "from annotate.conversion.annotator_key import load_key;"
+            "k = load_key(Path(sys.argv[1])); print(N(k).name({'email': 'ann@example.org'}), N(k).name(42))")
     outputs = set()
     for seed in ("1", "2"):
         env = {**os.environ, "PYTHONHASHSEED": seed}
-        outputs.add(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                                   check=True).stdout)
-    here = f"{AnnotatorNames().name({'email': 'ann@example.org'})} {AnnotatorNames().name(42)}\n"
+        outputs.add(subprocess.run([sys.executable, "-c", code, str(key.path)], env=env, capture_output=True,
+                                   text=True, check=True).stdout)
+    here = f"{AnnotatorNames(key).name({'email': 'ann@example.org'})} {AnnotatorNames(key).name(42)}\n"
     assert outputs == {here}
 
 
@@ -622,9 +638,11 @@ def test_a_real_label_studio_export_converts_by_either_export_path(ls_client, tm
 
     user = ls_client.users.whoami()
     raws, records = [], []
+    key = AnnotatorKey.ephemeral()
+    key.record(server_url(ls_client), [(user.id, user.email)])
     for path in (page, snapshot):
         (raw,) = list(iter_tasks(path))
-        record, problems = convert_task(raw, SCHEMA, names=AnnotatorNames(emails={user.id: user.email}))
+        record, problems = convert_task(raw, SCHEMA, names=AnnotatorNames(key))
         assert problems == []
         raws.append(raw)
         records.append(record)
@@ -635,7 +653,7 @@ def test_a_real_label_studio_export_converts_by_either_export_path(ls_client, tm
     assert record.id == "doc-real" and record.text == REAL_TEXT
     done, skipped = sorted(record.annotations, key=lambda a: a.cancelled)
     assert skipped.cancelled and not done.cancelled
-    assert done.annotator == AnnotatorNames().name({"email": user.email})
+    assert done.annotator == AnnotatorNames(key).name({"email": user.email})
     assert [(s.id, s.text) for s in done.entities] == [("7QkOGnDgBL", "Sergei Chemezov")]
     (claim_,) = done.claims
     assert (claim_.text, claim_.claimant_id, claim_.stance) == (CLAIM_TEXT, "7QkOGnDgBL", "FAVOR")

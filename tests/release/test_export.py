@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -38,9 +39,10 @@ import annotate.release.export as dataset_module
 import annotate.release.parquet as parquet_module
 import annotate.release.row_writer_process as rowsink_module
 from annotate.cli import main
+from annotate.conversion.annotator_key import load_key
 from annotate.conversion.pseudonyms import AnnotatorNames
 from annotate.conversion.records import Span
-from annotate.errors import AnnotationError, ExportError
+from annotate.errors import AnnotateError, AnnotationError, ExportError
 from annotate.scheme.features import CONFIGS, config_features, ner_tag_names
 from annotate.scheme.schema import parse_schema
 from annotate.text.tokens import entities_from_tags, flat_entities
@@ -420,6 +422,59 @@ def test_a_version_that_records_the_snapshot_time_its_predecessor_lacked_says_so
     assert "Provenance" not in (again.path / "CHANGELOG.md").read_text(encoding="utf-8").split("## 1.0.1")[0]
 
 
+def test_the_annotator_key_is_private_holds_no_email_and_stays_out_of_the_version(tmp_path, schema):
+    raw = write_export(tmp_path / "raw.json", realistic_export(fillers=2))
+    result = dataset_module.export(raw, schema=schema, out_root=tmp_path / "exports", version="1.0.0")
+    key_file = tmp_path / "annotators.json"
+    assert result.annotator_key == key_file and result.annotator_key_created
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert b"@" not in key_file.read_bytes()
+    secret = json.loads(key_file.read_text(encoding="utf-8"))["key"]
+    for path in result.path.rglob("*"):
+        assert path.name != "annotators.json"
+        if path.is_file():
+            assert secret.encode() not in path.read_bytes() and b"bob@example.org" not in path.read_bytes()
+    assert _manifest(result.path)["source"]["annotators"] == {"names": "pseudonym",
+                                                              "key_id": load_key(key_file).key_id}
+    again = dataset_module.export(raw, schema=schema, out_root=tmp_path / "exports", bump="patch")
+    assert not again.annotator_key_created
+
+
+def test_a_lost_annotator_key_is_refused_after_a_published_version_unless_new_names_are_asked_for(
+        tmp_path, schema, cache):
+    root = tmp_path / "exports"
+    raw = write_export(tmp_path / "raw.json", realistic_export(fillers=2))
+    first = dataset_module.export(raw, schema=schema, out_root=root, version="1.0.0")
+    names = {row["annotator"] for row in _rows(first.path, "annotations", cache)}
+    (tmp_path / "annotators.json").unlink()
+    with pytest.raises(ExportError, match=r"annotators.json: there is no annotator key that named the annotators "
+                                          r"of 1.0.0.*--new-annotator-key"):
+        dataset_module.export(raw, schema=schema, out_root=root, bump="auto")
+    assert [p.name for p in root.iterdir()] == ["v1.0.0"]
+    renamed = dataset_module.export(raw, schema=schema, out_root=root, bump="auto", new_annotator_key=True)
+    assert renamed.annotator_key_created
+    assert not names & {row["annotator"] for row in _rows(renamed.path, "annotations", cache)}
+    assert "- Annotators: new pseudonyms (another annotator key than 1.0.0's)" in (
+        renamed.path / "CHANGELOG.md").read_text(encoding="utf-8")
+
+
+def test_a_user_id_the_key_never_recorded_is_named_with_a_warning(tmp_path, schema):
+    raw = write_export(tmp_path / "raw.json", realistic_export(fillers=2))  # users 1 and 3 appear as ids only
+    result = dataset_module.export(raw, schema=schema, out_root=tmp_path / "exports", version="1.0.0")
+    assert len(result.warnings) == 1
+    assert result.warnings[0].startswith("warning: user id(s) 1, 3 are not recorded in ")
+    assert "run annotate pull once" in result.warnings[0]
+
+
+def test_an_annotator_key_readable_by_others_is_refused(tmp_path, schema):
+    raw = write_export(tmp_path / "raw.json", realistic_export(fillers=2))
+    dataset_module.export(raw, schema=schema, out_root=tmp_path / "exports", version="1.0.0")
+    (tmp_path / "annotators.json").chmod(0o644)
+    with pytest.raises(AnnotateError, match=r"annotators.json: the annotator key is readable by others \(mode "
+                                            r"0644\); run chmod 600"):
+        dataset_module.export(raw, schema=schema, out_root=tmp_path / "exports", bump="patch")
+
+
 def test_a_published_schema_with_a_key_this_toolkit_refuses_does_not_block_the_next_version(tmp_path, schema):
     # An earlier toolkit ignored unknown schema keys and published them; that version never changes.
     root = tmp_path / "exports"
@@ -513,7 +568,7 @@ def test_quarantine_leaves_the_bad_annotations_out_and_reports_them(tmp_path, sc
                                                                                 ("doc-stanceless", 511)}
     annotations = _rows(result.path, "annotations", cache)
     broken = [row["annotator"] for row in annotations if row["document_id"] == "doc-broken"]
-    assert broken == [AnnotatorNames().name(3)]  # 502 kept, 501 (user 1) left out
+    assert broken == [AnnotatorNames(load_key(result.annotator_key)).name(3)]  # 502 kept, 501 (user 1) left out
     assert not [row for row in annotations if row["document_id"] == "doc-stanceless"]
     documents = {row["id"] for row in _rows(result.path, "documents", cache)}
     assert "doc-broken" in documents and "doc-stanceless" not in documents
@@ -525,15 +580,16 @@ def test_quarantine_leaves_the_bad_annotations_out_and_reports_them(tmp_path, sc
 
 
 def test_predictions_are_not_published_so_a_bad_one_neither_stops_nor_shrinks_the_export(tmp_path, schema,
-                                                                                           version):
+                                                                                           version, raw):
     tasks = realistic_export()
     tasks[0]["predictions"] = [{"id": 9, "model_version": "m", "result": [
         {"id": "p1", "from_name": "entities", "to_name": "text", "type": "labels",
          "value": {"start": 0, "end": 99999, "text": "x", "labels": ["ROCKET"]}}]}, "not a prediction"]
-    raw = write_export(tmp_path / "raw.json", tasks)
+    predicted = write_export(tmp_path / "raw.json", tasks)
     for quarantine in (False, True):
-        result = dataset_module.export(raw, schema=schema, out_root=tmp_path / f"exports-{quarantine}",
-                                       version="1.0.0", quarantine=quarantine)
+        result = dataset_module.export(predicted, schema=schema, out_root=tmp_path / f"exports-{quarantine}",
+                                       version="1.0.0", quarantine=quarantine,
+                                       annotator_key=raw.with_name("annotators.json"))  # the names of `version`
         assert result.quarantined == [] and result.counts["documents_quarantined"] == 0
         data = {name: digest for name, digest in _digests(result.path).items() if name.startswith("data/")}
         assert data == {name: digest for name, digest in _digests(version).items() if name.startswith("data/")}

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pyarrow.parquet as pq
 import pytest
 from label_studio_sdk import LabelStudio
 
@@ -112,6 +113,38 @@ def test_the_snapshot_time_of_a_real_pull_reaches_the_manifest_and_the_card(ls_c
     assert snapshot["created_at"] == made
     card = (version / "README.md").read_text(encoding="utf-8")
     assert f"made {made}." in card and "made None" not in card
+
+
+def test_a_pulled_file_and_the_web_page_export_of_one_project_give_byte_identical_data(ls_client, schema, tmp_path):
+    result = push(client=ls_client, schema=schema, documents=[document("tricky", TRICKY_TEXT)],
+                  project_title=unique_title("pseudonyms"), data_dir=tmp_path / "data")
+    task_id = next(iter(list_tasks(ls_client, result.project_id))).id
+    stance = {"id": "d1", "from_name": DOCUMENT_STANCE_NAME, "to_name": TEXT_NAME, "type": "choices",
+              "value": {"choices": ["NONE"]}}
+    ls_client.annotations.create(id=task_id, result=[span(TRICKY_TEXT, "Bushehr", "GPE", "g1"), stance])
+    folder = tmp_path / "annotations"
+    pulled = pull(client=ls_client, project_id=result.project_id, out=folder / "pulled.json")
+    assert pulled.annotator_key == folder / "annotators.json" and pulled.annotator_key_created
+    page = folder / "project-page-export.json"  # what the web page's Export > JSON downloads
+    page.write_bytes(b"".join(ls_client.projects.exports.download_sync(
+        id=result.project_id, export_type="JSON", download_all_tasks=True)))
+    (task,) = json.loads(page.read_text(encoding="utf-8"))
+    assert [type(a["completed_by"]) for a in task["annotations"]] == [int]  # Label Studio 1.23: user ids only
+
+    versions = [export(raw, schema=schema, out_root=tmp_path / name, version="1.0.0")
+                for raw, name in ((folder / "pulled.json", "from-pull"), (page, "from-page"))]
+    assert all(v.warnings == [] and not v.annotator_key_created for v in versions)
+    digests = [{p.relative_to(v.path).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in (v.path / "data").rglob("*.parquet")} for v in versions]
+    assert digests[0] and digests[0] == digests[1]
+    email = ls_client.users.whoami().email
+    key_text = (folder / "annotators.json").read_text(encoding="utf-8")
+    assert email not in key_text and email.split("@")[0] not in key_text
+    annotators = pq.read_table(next((versions[0].path / "data" / "annotations").glob("*.parquet")))
+    (name,) = set(annotators.column("annotator").to_pylist())
+    unkeyed = {hashlib.sha256(f"{prefix}{value}".encode()).hexdigest()[:8]
+               for prefix in ("", "email:", "id:") for value in (email, email.lower(), task["annotations"][0]["completed_by"])}
+    assert name.startswith("annotator-") and name.removeprefix("annotator-") not in unkeyed
 
 
 class BreakingStream(httpx.SyncByteStream):
