@@ -1,8 +1,9 @@
 """The first real dataset: exports/ holds the seed articles' gold annotation, pushed into a real
 Label Studio, pulled back and exported: v1.0.0, then v1.0.1 (the same annotations; a toolkit that
-no longer ends a sentence at "Coop."). Rebuilding the latest version the same way, after the
-published v1.0.0, gives the same data files byte for byte, and the committed exports pass
-validation. (v1.0.0 stays as published: this toolkit would derive its ner rows differently.)"""
+no longer ends a sentence at "Coop."), then v1.0.2 (the snapshot time recorded, and annotators
+named through the seed's committed annotator key, gold/annotators.json). Rebuilding the latest
+version the same way, after the published v1.0.0 and v1.0.1, gives the same data files byte for
+byte, and the committed exports pass validation. (Earlier versions stay as published.)"""
 
 from __future__ import annotations
 
@@ -23,9 +24,10 @@ from annotate.studio.push import push
 from annotate.validation.validate import validate
 
 ROOT = Path(__file__).resolve().parents[2]
-FIRST = ROOT / "exports" / "v1.0.0"
-PUBLISHED = ROOT / "exports" / "v1.0.1"
+EARLIER = [ROOT / "exports" / "v1.0.0", ROOT / "exports" / "v1.0.1"]
+PUBLISHED = ROOT / "exports" / "v1.0.2"
 GOLD = ROOT / "gold" / "seeds.json"
+SEED_KEY = ROOT / "gold" / "annotators.json"  # the seed's annotator key (its only annotator: the local admin)
 
 
 def _digests(version: Path) -> dict[str, str]:
@@ -37,8 +39,8 @@ def _digests(version: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def rebuilt(label_studio, tmp_path_factory) -> Path:
-    """v1.0.1 made again from the gold file, through a new project on the real server, into a
-    root that holds the published v1.0.0 (the version before it)."""
+    """v1.0.2 made again from the gold file, through a new project on the real server, into a
+    root that holds the published versions before it."""
     work = tmp_path_factory.mktemp("seed-rebuild")
     client = connect(label_studio.connection)
     schema = load_schema(ROOT / "schemas" / "arms_news.yaml")
@@ -46,13 +48,18 @@ def rebuilt(label_studio, tmp_path_factory) -> Path:
     result = push(client=client, schema=schema, documents=documents, project_title="seed gold rebuild",
                   annotations_path=GOLD, data_dir=label_studio.data_dir)
     raw = work / "seeds.json"
+    key = raw.with_name("annotators.json")
+    shutil.copyfile(SEED_KEY, key)
+    key.chmod(0o600)
     pull(client=client, project_id=result.project_id, out=raw)
-    shutil.copytree(FIRST, work / "exports" / FIRST.name)
-    return export(raw, schema=schema, out_root=work / "exports", bump="auto").path
+    for earlier in EARLIER:
+        shutil.copytree(earlier, work / "exports" / earlier.name)
+    # v1.0.1 named its annotator by an unkeyed hash: v1.0.2 renames on purpose (its changelog says so).
+    return export(raw, schema=schema, out_root=work / "exports", bump="auto", new_annotator_key=True).path
 
 
 def test_committed_latest_version_rebuilds_byte_for_byte_from_the_gold_file(rebuilt):
-    assert PUBLISHED.is_dir(), "exports/v1.0.1 is missing: build it as README.md 'The first dataset' says"
+    assert PUBLISHED.is_dir(), "exports/v1.0.2 is missing: build it as README.md 'The first dataset' says"
     assert rebuilt.name == PUBLISHED.name
     committed = _digests(PUBLISHED)
     assert committed and _digests(rebuilt) == committed
