@@ -20,11 +20,12 @@ from annotate.conversion.records import Annotation, DocumentRecord, Prediction
 from annotate.conversion.result_reader import ResultReader, is_int, span_order
 from annotate.conversion.rules import Rules, schema_rules
 from annotate.conversion.task_stream import iter_tasks
+from annotate.conversion.text_check import NO_TEXT_CHECKSUM, TEXT_CHECKSUM, edited_text_message, text_checksum
 from annotate.scheme.schema import ENTITIES_NAME, TEXT_NAME, Schema
 
 __all__ = ["AnnotatorNames", "Problem", "convert_task", "iter_tasks"]
 
-_DATA_FIELDS = (TEXT_NAME, "title", "document_id", "source")
+_DATA_FIELDS = (TEXT_NAME, "title", "document_id", "source", TEXT_CHECKSUM)
 
 
 def convert_task(task: dict, schema: Schema, *, names: AnnotatorNames,
@@ -69,6 +70,7 @@ def convert_task(task: dict, schema: Schema, *, names: AnnotatorNames,
         return None, problems
 
     checker = _Checker(schema_rules(schema), document_id, task_id, text, problems)
+    checker.text_unchanged(data.get(TEXT_CHECKSUM))
     title = checker.optional_string(data, "title")
     source = checker.optional_string(data, "source")
     meta = {key: value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
@@ -92,7 +94,8 @@ def convert_task(task: dict, schema: Schema, *, names: AnnotatorNames,
         if prediction is not None:
             predicted.append(prediction)
     record = DocumentRecord(id=document_id, task_id=task_id, title=title, text=text, source=source,
-                            annotations=tuple(annotations), predictions=tuple(predicted), meta=meta)
+                            annotations=tuple(annotations), predictions=tuple(predicted), meta=meta,
+                            warnings=tuple(checker.log.warnings))
     return record, problems
 
 
@@ -109,6 +112,15 @@ class _Checker:
         self.log.add(annotation_id, region_id, message)
 
     # -- task fields ---------------------------------------------------------------------------
+
+    def text_unchanged(self, recorded: object) -> None:
+        """The text is the one push sent (its checksum); a task without one gets a warning."""
+        if recorded is None:
+            self.log.warn(NO_TEXT_CHECKSUM, None, None,
+                          f"data has no {TEXT_CHECKSUM} (pushed before annotate recorded one), so its text could "
+                          "not be checked against what push sent")
+        elif not isinstance(recorded, str) or recorded != text_checksum(self.text):
+            self.problem(None, None, edited_text_message(str(recorded)))
 
     def optional_string(self, data: dict, key: str) -> str:
         value = data.get(key)

@@ -191,6 +191,11 @@ def _counts_section(facts: CardFacts) -> list[str]:
         ("documents quarantined (left out)", c["documents_quarantined"]),
         ("annotations quarantined (left out)", c["annotations_quarantined"]),
         ("problems found", c["problems"]),
+        ("spans without `value.text` (kept; offsets not cross-checked, a warning names each)",
+         c.get("regions_without_text", 0)),
+        ("spans of white space alone (left out, a warning names each)", c.get("whitespace_spans_left_out", 0)),
+        ("tasks whose text could not be checked against what push sent (no checksum, no corpus)",
+         c.get("tasks_without_text_checksum", 0)),
     ]
     lines = ["## Counts", "", "| | count |", "|---|---:|"] + [f"| {name} | {value} |" for name, value in rows]
     if facts.quarantine_file:

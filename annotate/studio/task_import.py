@@ -19,6 +19,7 @@ from typing import Any
 from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
 
+from annotate.conversion.text_check import TEXT_CHECKSUM, text_checksum
 from annotate.corpus.reader import Document
 from annotate.errors import ConnectionProblem
 from annotate.preannotation.matchers import Preannotator, prediction
@@ -36,7 +37,8 @@ Progress = Callable[[int, int], None]  # (documents imported so far, documents t
 def task_data(document: Document) -> dict[str, Any]:
     """What Label Studio stores for a document; ``text`` is exactly the corpus text."""
     return {"text": document.text, "title": document.title, "document_id": document.id,
-            "source": document.source, "sha256": document.sha256, "meta": dict(document.meta)}
+            "source": document.source, "sha256": document.sha256, "meta": dict(document.meta),
+            TEXT_CHECKSUM: text_checksum(document.text)}
 
 
 def import_documents(

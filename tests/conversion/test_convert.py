@@ -18,6 +18,7 @@ from annotate.conversion import task_stream as taskstream
 from annotate.conversion.convert import Problem, convert_task, iter_tasks
 from annotate.conversion.annotator_key import AnnotatorKey, load_key
 from annotate.conversion.pseudonyms import AnnotatorNames
+from annotate.conversion.text_check import NO_TEXT_CHECKSUM, text_checksum
 from annotate.errors import AnnotationError
 from annotate.scheme.schema import load_schema, parse_schema
 from annotate.studio.api import server_url
@@ -469,6 +470,64 @@ def test_annotator_is_a_pseudonym_never_the_email_unless_asked():
     assert "example" not in name.lower()
     record, _ = run(raw, names=AnnotatorNames(include_emails=True))
     assert record.annotations[0].annotator == "Ann@Example.org"
+
+
+WHITE = "Putin\u00a0met Rouhani in Tehran.\r\n"
+
+
+def span_warnings(record) -> list:
+    return [warning for warning in record.warnings if warning.kind != NO_TEXT_CHECKSUM]
+
+
+def test_a_task_whose_text_is_not_the_one_push_sent_is_a_problem_naming_document_and_task():
+    raw = task(WHITE, [annotation(7, [doc_stance()])], text_sha256=text_checksum(WHITE))
+    record, problems = run(raw)
+    assert problems == [] and record.warnings == () and "text_sha256" not in record.meta
+    raw["data"]["text"] = WHITE.replace("Tehran", "Teheran")
+    _, problems = run(raw)
+    assert messages(problems) == [f"document doc-1a2b (task 12): data.text is not the text annotate push sent (its "
+                                  f"text_sha256 {text_checksum(WHITE)[:12]}... does not match): it was edited in Label "
+                                  "Studio, so the offsets no longer point where the annotators put them; restore the "
+                                  "pushed text in Label Studio, or push the corrected article as a new document"]
+    del raw["data"]["text_sha256"]
+    record, problems = run(raw)
+    assert problems == [] and [w.kind for w in record.warnings] == [NO_TEXT_CHECKSUM]
+
+
+@pytest.mark.parametrize(("start", "end"), [(0, 6), (0, 5)], ids=["no-break-space-at-the-end", "exact"])
+def test_white_space_at_a_span_edge_is_not_part_of_the_span(start, end):
+    raw = task(WHITE, [annotation(7, [span("p", "entities", start, end, "PERSON", WHITE[start:end]),
+                                      span("t", "entities", 20, 27, "GPE", " Tehran"),
+                                      doc_stance()])])
+    record, problems = run(raw)
+    assert problems == [] and span_warnings(record) == []
+    entities = {s.id: s for s in record.annotations[0].entities}
+    assert (entities["p"].start, entities["p"].end, entities["p"].text) == (0, 5, "Putin")
+    assert (entities["t"].start, entities["t"].end, entities["t"].text) == (21, 27, "Tehran")
+    assert all(s.text == s.text.strip() and WHITE[s.start:s.end] == s.text for s in entities.values())
+
+
+def test_a_span_of_white_space_alone_is_left_out_with_a_warning_naming_it():
+    raw = task(WHITE, [annotation(7, [span("p", "entities", 0, 5, "PERSON", "Putin"),
+                                      span("w", "entities", 5, 6, "PERSON", "\u00a0"),
+                                      span("n", "entities", 28, 30, "GPE", "\r\n"), doc_stance()])])
+    record, problems = run(raw)
+    assert problems == []
+    assert [s.id for s in record.annotations[0].entities] == ["p"]
+    shown = [str(warning) for warning in span_warnings(record)]
+    assert shown == ["document doc-1a2b (task 12), annotation 7, region w: span 5-6 is white space only; left out "
+                     "(delete it in Label Studio)",
+                     "document doc-1a2b (task 12), annotation 7, region n: span 28-30 is white space only; left out "
+                     "(delete it in Label Studio)"]
+
+
+def test_a_region_without_value_text_is_kept_with_a_warning_naming_it():
+    raw = task(WHITE, [annotation(7, [span("p", "entities", 0, 5, "PERSON", None), doc_stance()])])
+    record, problems = run(raw)
+    assert problems == [] and [s.text for s in record.annotations[0].entities] == ["Putin"]
+    (warning,) = span_warnings(record)
+    assert str(warning).startswith("document doc-1a2b (task 12), annotation 7, region p: entities span 0-5 has no "
+                                   "value.text, so its offsets could not be cross-checked")
 
 
 def test_pseudonym_is_the_same_for_id_and_expanded_user_and_for_email_case(tmp_path):

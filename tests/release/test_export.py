@@ -41,8 +41,10 @@ import annotate.release.row_writer_process as rowsink_module
 from annotate.cli import main
 from annotate.conversion.annotator_key import load_key
 from annotate.conversion.pseudonyms import AnnotatorNames
+from annotate.conversion.text_check import text_checksum
 from annotate.conversion.records import Span
 from annotate.errors import AnnotateError, AnnotationError, ExportError
+from annotate.report.build import build_report
 from annotate.scheme.features import CONFIGS, config_features, ner_tag_names
 from annotate.scheme.schema import parse_schema
 from annotate.text.tokens import entities_from_tags, flat_entities
@@ -461,9 +463,9 @@ def test_a_lost_annotator_key_is_refused_after_a_published_version_unless_new_na
 def test_a_user_id_the_key_never_recorded_is_named_with_a_warning(tmp_path, schema):
     raw = write_export(tmp_path / "raw.json", realistic_export(fillers=2))  # users 1 and 3 appear as ids only
     result = dataset_module.export(raw, schema=schema, out_root=tmp_path / "exports", version="1.0.0")
-    assert len(result.warnings) == 1
-    assert result.warnings[0].startswith("warning: user id(s) 1, 3 are not recorded in ")
-    assert "run annotate pull once" in result.warnings[0]
+    (warning,) = [w for w in result.warnings if "user id" in w]
+    assert warning.startswith("warning: user id(s) 1, 3 are not recorded in ")
+    assert "run annotate pull once" in warning
 
 
 def test_an_annotator_key_readable_by_others_is_refused(tmp_path, schema):
@@ -473,6 +475,96 @@ def test_an_annotator_key_readable_by_others_is_refused(tmp_path, schema):
     with pytest.raises(AnnotateError, match=r"annotators.json: the annotator key is readable by others \(mode "
                                             r"0644\); run chmod 600"):
         dataset_module.export(raw, schema=schema, out_root=tmp_path / "exports", bump="patch")
+
+
+def test_white_space_at_span_edges_splits_neither_the_majority_nor_agreement_and_is_never_published(
+        tmp_path, schema, cache):
+    text = "Moscow: Putin\u00a0met Rouhani.\r\n"
+    votes = {"nbsp-after": (8, 14), "exact": (8, 13), "space-before": (7, 13)}  # "Putin\u00a0", "Putin", " Putin"
+
+    def work(start: int, end: int, blank: bool = False) -> Annotator:
+        annotator = Annotator(text)
+        annotator.result.append({"id": "p", "from_name": "entities", "to_name": "text", "type": "labels",
+                                 "value": {"start": start, "end": end, "text": text[start:end], "labels": ["PERSON"]}})
+        if blank:  # a span of white space alone (the no-break space): left out with a warning
+            annotator.result.append({"id": "w", "from_name": "entities", "to_name": "text", "type": "labels",
+                                     "value": {"start": 13, "end": 14, "text": "\u00a0", "labels": ["GPE"]}})
+        return annotator.stance("NONE")
+
+    tasks = [task(1, "doc-putin", "Putin", text, [
+        annotation(10 + number, {"id": number, "email": f"{name}@example.org"}, work(*offsets, blank=number == 0))
+        for number, (name, offsets) in enumerate(votes.items())])]
+    raw = write_export(tmp_path / "raw.json", tasks)
+    result = dataset_module.export(raw, schema=schema, out_root=tmp_path / "exports", version="1.0.0")
+    (document,) = _rows(result.path, "documents", cache)
+    assert document["policy"] == "majority"
+    assert [(e["start"], e["end"], e["text"]) for e in document["entities"]] == [(8, 13, "Putin")]
+    spans = [e for row in _rows(result.path, "annotations", cache) for e in row["entities"]]
+    assert len(spans) == 3 and {(e["start"], e["end"], e["text"]) for e in spans} == {(8, 13, "Putin")}
+    assert result.counts["whitespace_spans_left_out"] == 1
+    assert result.warnings[0].startswith("warning: document doc-putin (task 1), annotation 10, region w: span 13-14 "
+                                         "is white space only; left out")
+    assert "| spans of white space alone (left out, a warning names each) | 1 |" in (
+        result.path / "README.md").read_text(encoding="utf-8")
+    report = build_report(raw, schema)
+    assert report.figures["agreement"]["entities"]["labels"]["PERSON"]["exact"]["f1"] == 1.0
+
+
+def test_spans_without_value_text_are_counted_in_the_card_and_named_in_a_warning(tmp_path, schema):
+    tasks = realistic_export(fillers=2)
+    for item in tasks[0]["annotations"][0]["result"]:
+        if item.get("id") == "e1" and item.get("from_name") == "entities":
+            del item["value"]["text"]
+    raw = write_export(tmp_path / "raw.json", tasks)
+    result = dataset_module.export(raw, schema=schema, out_root=tmp_path / "exports", version="1.0.0")
+    assert result.counts["regions_without_text"] == 1
+    (warning,) = [w for w in result.warnings if "value.text" in w]
+    assert warning.startswith("warning: document doc-moscow (task 1), annotation 101, region e1: entities span ")
+    assert "| spans without `value.text` (kept; offsets not cross-checked, a warning names each) | 1 |" in (
+        result.path / "README.md").read_text(encoding="utf-8")
+
+
+def _with_checksums(tasks: list[dict]) -> list[dict]:
+    for item in tasks:
+        item["data"]["text_sha256"] = text_checksum(item["data"]["text"])
+    return tasks
+
+
+def test_a_text_edited_in_label_studio_after_push_is_never_published_under_its_id(tmp_path, schema):
+    tasks = _with_checksums(realistic_export(fillers=2))
+    tasks[1]["data"]["text"] = tasks[1]["data"]["text"].replace("Tel Aviv", "Tel-Aviv")  # edited in the page
+    raw = write_export(tmp_path / "raw.json", tasks)
+    with pytest.raises(AnnotationError) as refused:
+        dataset_module.export(raw, schema=schema, out_root=tmp_path / "exports", version="1.0.0")
+    (problem,) = [p for p in refused.value.problems if "text_sha256" in p]
+    assert problem.startswith("document doc-israel (task 2): data.text is not the text annotate push sent")
+    assert "push the corrected article as a new document" in problem
+    kept = dataset_module.export(raw, schema=schema, out_root=tmp_path / "exports", version="1.0.0", quarantine=True)
+    documents = {row["id"] for row in _rows(kept.path, "documents", tmp_path / "cache")}
+    assert "doc-israel" not in documents and "doc-moscow" in documents
+    assert not [w for w in kept.warnings if "text_sha256" in w]
+
+
+def test_tasks_pushed_before_the_checksum_are_checked_against_the_corpus_or_get_a_warning(tmp_path, schema):
+    tasks = realistic_export(fillers=2)  # no text_sha256: pushed by an older annotate
+    raw = write_export(tmp_path / "raw.json", tasks)
+    corpus = {item["data"]["document_id"]: item["data"]["text"] for item in tasks}
+    unchecked = dataset_module.export(raw, schema=schema, out_root=tmp_path / "a", version="1.0.0")
+    (warning,) = [w for w in unchecked.warnings if "text_sha256" in w]
+    assert warning.startswith(f"warning: {len(tasks)} task(s) carry no text_sha256") and "--corpus" in warning
+    assert "doc-moscow (task 1)" in warning
+    assert unchecked.counts["tasks_without_text_checksum"] == len(tasks)
+    assert f"| tasks whose text could not be checked against what push sent (no checksum, no corpus) | {len(tasks)} |" \
+        in (unchecked.path / "README.md").read_text(encoding="utf-8")
+    checked = dataset_module.export(raw, schema=schema, out_root=tmp_path / "b", version="1.0.0", corpus=corpus)
+    assert checked.counts["tasks_without_text_checksum"] == 0 and not [w for w in checked.warnings if "text_sha256" in w]
+    corpus["doc-tehran"] += " (corrected)"
+    with pytest.raises(AnnotationError) as refused:
+        dataset_module.export(raw, schema=schema, out_root=tmp_path / "c", version="1.0.0", corpus=corpus)
+    assert refused.value.problems == ["document doc-tehran (task 3): data.text differs from the corpus document of the "
+                                      "same id (the task was pushed before annotate recorded text checksums, and its "
+                                      "text was changed since); restore the text in Label Studio, or push the "
+                                      "corrected article as a new document"]
 
 
 def test_a_published_schema_with_a_key_this_toolkit_refuses_does_not_block_the_next_version(tmp_path, schema):

@@ -16,7 +16,7 @@ from label_studio_sdk import LabelStudio
 
 from annotate.cli import main
 from annotate.corpus.reader import Document
-from annotate.errors import ConnectionProblem, ProjectError
+from annotate.errors import AnnotationError, ConnectionProblem, ExportError, ProjectError
 from annotate.release.export import export
 from annotate.scheme.schema import DOCUMENT_STANCE_NAME, ENTITIES_NAME, TEXT_NAME
 from annotate.studio.api import list_tasks
@@ -145,6 +145,59 @@ def test_a_pulled_file_and_the_web_page_export_of_one_project_give_byte_identica
     unkeyed = {hashlib.sha256(f"{prefix}{value}".encode()).hexdigest()[:8]
                for prefix in ("", "email:", "id:") for value in (email, email.lower(), task["annotations"][0]["completed_by"])}
     assert name.startswith("annotator-") and name.removeprefix("annotator-") not in unkeyed
+
+
+def test_a_text_edited_in_label_studio_after_push_is_refused_by_export_naming_document_and_task(
+        ls_client, schema, tmp_path):
+    result = push(client=ls_client, schema=schema, documents=[document("tricky", TRICKY_TEXT)],
+                  project_title=unique_title("edited"), data_dir=tmp_path / "data")
+    task = next(iter(list_tasks(ls_client, result.project_id)))
+    stance = {"id": "d1", "from_name": DOCUMENT_STANCE_NAME, "to_name": TEXT_NAME, "type": "choices",
+              "value": {"choices": ["NONE"]}}
+    ls_client.annotations.create(id=task.id, result=[span(TRICKY_TEXT, "Bushehr", "GPE", "g1"), stance])
+    data = ls_client.tasks.get(id=task.id).data
+    ls_client.tasks.update(id=task.id, data={**data, "text": data["text"].replace("Monday", "Sunday")})
+    out = tmp_path / "annotations.json"
+    pull(client=ls_client, project_id=result.project_id, out=out)
+    with pytest.raises(AnnotationError) as refused:
+        export(out, schema=schema, out_root=tmp_path / "exports", version="1.0.0")
+    (problem,) = refused.value.problems
+    assert problem.startswith(f"document tricky (task {task.id}): data.text is not the text annotate push sent")
+    assert not (tmp_path / "exports" / "v1.0.0").exists()
+
+
+def test_pull_counts_the_download_with_the_streaming_reader_never_loading_it_whole(
+        ls_client, project, tmp_path, monkeypatch):
+    def whole_file(*args, **kwargs):
+        raise AssertionError("the pulled export was loaded whole")
+
+    monkeypatch.setattr(json, "load", whole_file)  # reads a whole file; the SDK's answers use json.loads
+    result = pull(client=ls_client, project_id=project.project_id, out=tmp_path / "annotations.json")
+    assert (result.tasks, result.annotations, result.cancelled) == (3, 2, 1)
+
+
+def test_a_crash_between_the_pulled_file_and_its_sidecar_is_refused_by_export(
+        ls_client, project, schema, tmp_path, monkeypatch):
+    out = tmp_path / "annotations.json"
+    pull(client=ls_client, project_id=project.project_id, out=out)
+    old_sidecar = meta_path_for(out).read_bytes()
+    tasks = {task.document_id: task.id for task in list_tasks(ls_client, project.project_id)}
+    ls_client.annotations.create(id=tasks["untouched"], result=[span("Iran waited.", "Iran", "GPE", "i1")])
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("annotate.studio.pull.write_atomically", disk_full)  # dies after the file, before the sidecar
+    with pytest.raises(ExportError, match="check the disk"):
+        pull(client=ls_client, project_id=project.project_id, out=out)
+    assert meta_path_for(out).read_bytes() == old_sidecar
+    with pytest.raises(ExportError, match=r"annotations.json.meta.json does not describe annotations.json .*pull again"):
+        export(out, schema=schema, out_root=tmp_path / "exports", version="1.0.0", quarantine=True)
+    assert not (tmp_path / "exports" / "v1.0.0").exists()
+    monkeypatch.undo()
+    pull(client=ls_client, project_id=project.project_id, out=out)
+    assert json.loads(meta_path_for(out).read_text(encoding="utf-8"))["sha256"] == hashlib.sha256(
+        out.read_bytes()).hexdigest()
 
 
 class BreakingStream(httpx.SyncByteStream):
