@@ -118,6 +118,26 @@ def count_tasks(client: LabelStudio, project_id: int) -> int:
     return int(pager.response.total)
 
 
+# Any user's draft: the data manager's draft_exists filter (its task list shows the caller's drafts only).
+_WITH_DRAFTS = json.dumps({"filters": {"conjunction": "and", "items": [
+    {"filter": "filter:tasks:draft_exists", "operator": "equal", "type": "Boolean", "value": True}]}})
+
+
+def tasks_with_drafts(client: LabelStudio, project_id: int) -> set[int]:
+    """Ids of the project's tasks on which some annotator has a draft (unsubmitted work)."""
+    found: set[int] = set()
+    page = 1
+    while True:
+        pager = call_with_retries(client.tasks.list, project=project_id, fields="task_only", include="id",
+                                  query=_WITH_DRAFTS, page=page, page_size=LIST_PAGE_SIZE, resolve_uri=False,
+                                  what=f"listing the tasks of project {project_id} that hold drafts")
+        items = pager.items or []
+        found.update(int(task.id) for task in items)
+        if not items or len(items) < LIST_PAGE_SIZE:
+            return found
+        page += 1
+
+
 def fetch_tasks(client: LabelStudio, project_id: int, task_ids: Sequence[int]) -> list[dict[str, Any]]:
     """The given tasks with data and full annotations, as plain dicts."""
     tasks: list[dict[str, Any]] = []

@@ -24,7 +24,15 @@ from annotate.corpus.reader import Document
 from annotate.errors import ConnectionProblem
 from annotate.preannotation.matchers import Preannotator, prediction
 from annotate.studio.annotation_file import GoldAnnotations, already_there
-from annotate.studio.api import ATTEMPTS, TaskSummary, backoff, fetch_tasks, list_tasks, transient_reason
+from annotate.studio.api import (
+    ATTEMPTS,
+    TaskSummary,
+    backoff,
+    fetch_tasks,
+    list_tasks,
+    tasks_with_drafts,
+    transient_reason,
+)
 from annotate.studio.connection import call_with_retries
 
 MAX_BATCH_CHARS = 50_000_000  # well under Label Studio's 250 MB per request
@@ -136,7 +144,8 @@ def remove_duplicates(client: LabelStudio, project_id: int) -> tuple[int, tuple[
     """Delete unannotated extra copies of a document; (deleted, documents still duplicated).
 
     Of each document's copies the one with annotations (else the lowest task id) is kept, so
-    pushes racing each other all apply the same rule and agree.
+    pushes racing each other all apply the same rule and agree. A copy that holds an annotator's
+    draft (unsubmitted work) is never deleted: the document stays duplicated and is reported.
     """
     copies: dict[str, list[TaskSummary]] = defaultdict(list)
     for task in list_tasks(client, project_id):
@@ -144,13 +153,16 @@ def remove_duplicates(client: LabelStudio, project_id: int) -> tuple[int, tuple[
             copies[task.document_id].append(task)
     doomed: list[int] = []
     left: list[str] = []
+    drafts: set[int] | None = None
     for document_id, group in copies.items():
         if len(group) < 2:
             continue
         keep = min(group, key=lambda task: (task.annotations == 0, task.id))
         extra = [task for task in group if task is not keep]
-        doomed += [task.id for task in extra if task.annotations == 0]
-        if any(task.annotations for task in extra):
+        if drafts is None:  # asked once, and only when some document has copies
+            drafts = tasks_with_drafts(client, project_id)
+        doomed += [task.id for task in extra if task.annotations == 0 and task.id not in drafts]
+        if any(task.annotations or task.id in drafts for task in extra):
             left.append(document_id)
     for start in range(0, len(doomed), DELETE_CHUNK):
         chunk = doomed[start:start + DELETE_CHUNK]
