@@ -11,7 +11,7 @@ annotation's and prediction's fields; :mod:`annotate.conversion.result_reader` r
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from annotate.conversion.problems import FIX, Problem, TaskProblems, kind, short
@@ -71,6 +71,7 @@ def convert_task(task: dict, schema: Schema, *, names: AnnotatorNames,
 
     checker = _Checker(schema_rules(schema), document_id, task_id, text, problems)
     checker.text_unchanged(data.get(TEXT_CHECKSUM))
+    metadata = checker.metadata(data, schema)
     title = checker.optional_string(data, "title")
     source = checker.optional_string(data, "source")
     meta = {key: value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
@@ -95,8 +96,26 @@ def convert_task(task: dict, schema: Schema, *, names: AnnotatorNames,
             predicted.append(prediction)
     record = DocumentRecord(id=document_id, task_id=task_id, title=title, text=text, source=source,
                             annotations=tuple(annotations), predictions=tuple(predicted), meta=meta,
-                            warnings=tuple(checker.log.warnings))
+                            warnings=tuple(checker.log.warnings), metadata=metadata)
     return record, problems
+
+
+def typed_metadata(value: object, kind: str) -> object:
+    """``value`` as the schema's metadata type ``kind``; None when it is not one."""
+    if kind == "string":
+        return value if isinstance(value, str) else None
+    if kind == "boolean":
+        return value if isinstance(value, bool) else None
+    if kind == "integer":
+        return value if is_int(value) else None
+    if kind == "number":
+        return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    if kind == "date" and isinstance(value, str):
+        try:
+            return date.fromisoformat(value[:10]) if len(value) == 10 else datetime.fromisoformat(value).date()
+        except ValueError:
+            return None
+    return None
 
 
 class _Checker:
@@ -121,6 +140,21 @@ class _Checker:
                           "not be checked against what push sent")
         elif not isinstance(recorded, str) or recorded != text_checksum(self.text):
             self.problem(None, None, edited_text_message(str(recorded)))
+
+    def metadata(self, data: dict, schema: Schema) -> dict[str, object]:
+        """The schema's document metadata, typed: from ``data.meta`` (what push stores: the corpus
+        fields) or ``data`` itself; a missing field is None, a wrongly typed one a problem."""
+        meta = data.get("meta") if isinstance(data.get("meta"), dict) else {}
+        found: dict[str, object] = {}
+        for field in schema.metadata:
+            value = meta.get(field.name, data.get(field.name))
+            typed = None if value is None else typed_metadata(value, field.type)
+            if value is not None and typed is None:
+                self.problem(None, None, f"data.meta.{field.name} is {short(value)}, not a {field.type} as the "
+                                         f"schema's documents.metadata says; fix it in the corpus and in the task's "
+                                         "data in Label Studio")
+            found[field.name] = typed
+        return found
 
     def optional_string(self, data: dict, key: str) -> str:
         value = data.get(key)

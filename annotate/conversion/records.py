@@ -94,6 +94,7 @@ class DocumentRecord:
     predictions: tuple[Prediction, ...] = ()
     meta: dict[str, str] = field(default_factory=dict)
     warnings: tuple[Problem, ...] = ()  # kept, but said: see TaskProblems.warnings
+    metadata: dict[str, object] = field(default_factory=dict)  # the schema's documents.metadata, typed
 
     @property
     def usable_annotations(self) -> tuple[Annotation, ...]:

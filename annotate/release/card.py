@@ -146,6 +146,9 @@ def _configs_section(facts: CardFacts) -> list[str]:
     for config in CONFIGS:
         lines += ["", f"### `{config}`", "", "| field | type | meaning |", "|---|---|---|"]
         descriptions = FIELD_DESCRIPTIONS[config]
+        if config == DEFAULT_CONFIG:  # the schema's document metadata: described there, null when unknown
+            descriptions = {**descriptions, **{f.name: f"{f.description} (document metadata; null when the article "
+                                                       "has none)" for f in facts.schema.metadata}}
         for name, feature in facts.features[config].items():
             meaning = descriptions.get(name, f"claim attribute `{name}`")
             lines.append(f"| `{name}` | {_cell(_type(feature))} | {_cell(meaning)} |")

@@ -43,6 +43,7 @@ class VersionDiff:
     toolkit: tuple[str, str] | None = None  # (previous, current) toolkit versions when they differ
     snapshot_time_added: bool = False  # the previous version recorded no snapshot time, this one does
     annotators_renamed: bool = False  # another annotator key names the annotators than in the previous version
+    columns_added: list[str] = field(default_factory=list)  # new columns of ``documents`` (document metadata)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -91,7 +92,17 @@ def diff_versions(previous: PublishedVersion, current: Mapping[str, Mapping[str,
         snapshot_time_added=_snapshot_time(previous.manifest.get("source")) is None
         and _snapshot_time(source) is not None,
         annotators_renamed=_renamed(previous, source),
+        columns_added=_new_columns(previous, current, "documents"),
     )
+
+
+def _new_columns(previous: PublishedVersion, current: Mapping[str, Mapping[str, Path]], config: str) -> list[str]:
+    new_files = _files(current, config)
+    old_files = [path for _, path in sorted(previous.data_files(config).items())]
+    if not new_files or not old_files:
+        return []
+    old = set(pq.read_schema(old_files[0]).names)
+    return [name for name in pq.read_schema(new_files[0]).names if name not in old]
 
 
 def _renamed(previous: PublishedVersion, source: Mapping[str, object] | None) -> bool:
@@ -162,6 +173,9 @@ def summary_lines(version: str, diff: VersionDiff, reasons: list[str], counts: M
     if diff.snapshot_time_added:
         lines += [f"- Provenance: the manifest records when the Label Studio export snapshot was made "
                   f"({diff.previous} recorded no time)"]
+    if diff.columns_added:
+        lines += ["- Columns added to `documents`: " + ", ".join(f"`{name}`" for name in diff.columns_added)
+                  + " (document metadata the schema declares; null where an article has none)"]
     if diff.annotators_renamed:
         lines += [f"- Annotators: new pseudonyms (another annotator key than {diff.previous}'s); the same people "
                   f"have other names than in {diff.previous}"]

@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 
 from annotate.conversion.records import Annotation, Claim, DocumentRecord, GoldDocument, Span
 from annotate.errors import ExportError
+from annotate.scheme.schema import DOCUMENT_COLUMNS as _DOCUMENT_COLUMNS
 from annotate.scheme.schema import Schema
 from annotate.text.sentences import covering, merge_across, sentence_spans
 from annotate.text.tokens import flat_spans, tag_ids, tokenize
@@ -64,6 +65,8 @@ class TableBuilder:
             "stance": [self._stance(gold.stance) for gold in golds],
             "annotators": [list(gold.annotators) for gold in golds],
             "policy": [gold.policy for gold in golds],
+            **{name: [record.metadata.get(name) for record in records]
+               for name in schema.names if name not in _DOCUMENT_COLUMNS},  # the schema's document metadata
         })
 
     def annotations(self, records: Sequence[DocumentRecord]) -> pa.Table:

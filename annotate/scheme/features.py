@@ -87,6 +87,7 @@ def config_features(schema: Schema) -> dict[str, Features]:
         "stance": stance,
         "annotators": List(Value("string")),
         "policy": Value("string"),
+        **{field.name: Value(METADATA_VALUE_TYPES[field.type]) for field in schema.metadata},
     })
     ner = Features({
         "id": Value("string"),
@@ -118,6 +119,11 @@ def config_features(schema: Schema) -> dict[str, Features]:
         "stance": stance,
     })
     return {"documents": documents, "ner": ner, "claims": claims, "annotations": annotations}
+
+
+# The Arrow type of each documents.metadata type of the schema (every such column is nullable).
+METADATA_VALUE_TYPES = {"string": "string", "integer": "int64", "number": "float64", "boolean": "bool",
+                        "date": "date32"}
 
 
 ROW_MEANING = {

@@ -8,6 +8,7 @@ Every config is loaded back with ``datasets.load_dataset(folder, config)``.
 from __future__ import annotations
 
 import copy
+import datetime
 import hashlib
 import json
 import os
@@ -565,6 +566,36 @@ def test_tasks_pushed_before_the_checksum_are_checked_against_the_corpus_or_get_
                                       "same id (the task was pushed before annotate recorded text checksums, and its "
                                       "text was changed since); restore the text in Label Studio, or push the "
                                       "corrected article as a new document"]
+
+
+def test_the_schemas_document_metadata_become_typed_nullable_documents_columns_described_in_the_card(
+        tmp_path, schema, cache):
+    assert [(f.name, f.type) for f in schema.metadata] == [("url", "string"), ("outlet", "string"),
+                                                           ("published", "date")]
+    tasks = realistic_export(fillers=2)
+    tasks[0]["data"]["meta"] = {"url": "https://tass.example/1", "outlet": "TASS", "published": "2015-04-13",
+                                "year": 2015}  # what push stores: the corpus JSONL fields
+    raw = write_export(tmp_path / "raw.json", tasks)
+    result = dataset_module.export(raw, schema=schema, out_root=tmp_path / "exports", version="1.0.0")
+    documents = load_dataset(str(result.path), "documents", cache_dir=str(cache))
+    split = next(iter(documents))
+    assert {name: documents[split].features[name].dtype for name in ("url", "outlet", "published")} == {
+        "url": "string", "outlet": "string", "published": "date32"}
+    rows = {row["id"]: row for name in documents for row in documents[name]}
+    assert (rows["doc-moscow"]["url"], rows["doc-moscow"]["outlet"]) == ("https://tass.example/1", "TASS")
+    assert rows["doc-moscow"]["published"] == datetime.date(2015, 4, 13)
+    assert (rows["doc-tehran"]["url"], rows["doc-tehran"]["published"]) == (None, None)  # no metadata: nulls
+    assert "year" not in rows["doc-moscow"]
+    card = (result.path / "README.md").read_text(encoding="utf-8")
+    assert "| `published` | date32 | The day the article was published (YYYY-MM-DD). (document metadata; null when " \
+           "the article has none) |" in card
+    tasks[0]["data"]["meta"]["published"] = "13 April 2015"
+    with pytest.raises(AnnotationError) as refused:
+        dataset_module.export(write_export(tmp_path / "bad.json", tasks), schema=schema, out_root=tmp_path / "bad",
+                              version="1.0.0")
+    assert refused.value.problems == ['document doc-moscow (task 1): data.meta.published is "13 April 2015", not a '
+                                      "date as the schema's documents.metadata says; fix it in the corpus and in the "
+                                      "task's data in Label Studio"]
 
 
 def test_a_published_schema_with_a_key_this_toolkit_refuses_does_not_block_the_next_version(tmp_path, schema):

@@ -1,9 +1,11 @@
 """The first real dataset: exports/ holds the seed articles' gold annotation, pushed into a real
 Label Studio, pulled back and exported: v1.0.0, then v1.0.1 (the same annotations; a toolkit that
 no longer ends a sentence at "Coop."), then v1.0.2 (the snapshot time recorded, and annotators
-named through the seed's committed annotator key, gold/annotators.json). Rebuilding the latest
-version the same way, after the published v1.0.0 and v1.0.1, gives the same data files byte for
-byte, and the committed exports pass validation. (Earlier versions stay as published.)"""
+named through the seed's committed annotator key, gold/annotators.json), then v1.1.0 (the
+schema's document metadata columns url, outlet, published: null for the .txt seeds). Rebuilding
+the latest version the same way, after the published versions before it, gives the same data
+files byte for byte, and the committed exports pass validation. (Earlier versions stay as
+published.)"""
 
 from __future__ import annotations
 
@@ -24,8 +26,8 @@ from annotate.studio.push import push
 from annotate.validation.validate import validate
 
 ROOT = Path(__file__).resolve().parents[2]
-EARLIER = [ROOT / "exports" / "v1.0.0", ROOT / "exports" / "v1.0.1"]
-PUBLISHED = ROOT / "exports" / "v1.0.2"
+EARLIER = [ROOT / "exports" / "v1.0.0", ROOT / "exports" / "v1.0.1", ROOT / "exports" / "v1.0.2"]
+PUBLISHED = ROOT / "exports" / "v1.1.0"
 GOLD = ROOT / "gold" / "seeds.json"
 SEED_KEY = ROOT / "gold" / "annotators.json"  # the seed's annotator key (its only annotator: the local admin)
 
@@ -39,7 +41,7 @@ def _digests(version: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def rebuilt(label_studio, tmp_path_factory) -> Path:
-    """v1.0.2 made again from the gold file, through a new project on the real server, into a
+    """v1.1.0 made again from the gold file, through a new project on the real server, into a
     root that holds the published versions before it."""
     work = tmp_path_factory.mktemp("seed-rebuild")
     client = connect(label_studio.connection)
@@ -54,12 +56,11 @@ def rebuilt(label_studio, tmp_path_factory) -> Path:
     pull(client=client, project_id=result.project_id, out=raw)
     for earlier in EARLIER:
         shutil.copytree(earlier, work / "exports" / earlier.name)
-    # v1.0.1 named its annotator by an unkeyed hash: v1.0.2 renames on purpose (its changelog says so).
-    return export(raw, schema=schema, out_root=work / "exports", bump="auto", new_annotator_key=True).path
+    return export(raw, schema=schema, out_root=work / "exports", bump="auto").path
 
 
 def test_committed_latest_version_rebuilds_byte_for_byte_from_the_gold_file(rebuilt):
-    assert PUBLISHED.is_dir(), "exports/v1.0.2 is missing: build it as README.md 'The first dataset' says"
+    assert PUBLISHED.is_dir(), "exports/v1.1.0 is missing: build it as README.md 'The first dataset' says"
     assert rebuilt.name == PUBLISHED.name
     committed = _digests(PUBLISHED)
     assert committed and _digests(rebuilt) == committed
@@ -101,3 +102,4 @@ def test_seed_dataset_holds_the_gold_annotation_exactly():
         claims = {r["id"] for r in gold[row["id"]] if r.get("from_name") == "claims"}
         assert {c["id"] for c in row["claims"]} == claims
         assert row["policy"] == "ground_truth"
+        assert (row["url"], row["outlet"], row["published"]) == (None, None, None)  # .txt articles: no metadata

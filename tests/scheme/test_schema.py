@@ -84,6 +84,11 @@ def test_fingerprint_ignores_comments_and_layout_but_not_content(tmp_path, schem
         (lambda r: r["stance"].update(values=["PRO", "CON", "NONE"]), "stance.values: must be FAVOR, AGAINST, NONE"),
         (lambda r: r["stance"].pop("target"), "stance.target: is required"),
         (lambda r: r.pop("stance"), "stance: is missing; it must be a mapping"),
+        (lambda r: r["documents"]["metadata"][2].update(type="datetime"),
+         "documents.metadata[2].type: 'datetime' is not one of string, integer, number, boolean, date"),
+        (lambda r: r["documents"]["metadata"][0].update(name="title"),
+         "documents.metadata[0].name: 'title' must be lower_case letters, digits or _, unique, and not one of"),
+        (lambda r: r["documents"]["metadata"][1].pop("description"), "documents.metadata[1].description: is required"),
     ],
 )
 def test_invalid_schema_names_the_field_and_the_problem(raw, change, message):
@@ -152,12 +157,14 @@ def test_every_optional_key_the_schema_reads_is_accepted(raw):
     assert schema.claims.claimant_definition and schema.claims.attributes[0].header == "What kind of claim is it?"
 
 
-def test_project_schema_fingerprint_is_the_one_recorded_in_the_published_exports(schema):
-    manifests = sorted((ROOT / "exports").glob("v*/manifest.json"))
+def test_project_schema_fingerprint_is_the_one_recorded_in_the_latest_published_export(schema):
+    # Earlier versions keep the schema they were made with (v1.0.x: schema 1.0.0, before document metadata).
+    manifests = sorted((ROOT / "exports").glob("v*/manifest.json"),
+                       key=lambda path: tuple(int(part) for part in path.parent.name[1:].split(".")))
     assert manifests
-    for manifest in manifests:
-        assert schema.fingerprint in manifest.read_text(encoding="utf-8")
-        assert load_schema(manifest.parent / "schema.yaml").fingerprint == schema.fingerprint
+    latest = manifests[-1]
+    assert schema.fingerprint in latest.read_text(encoding="utf-8")
+    assert load_schema(latest.parent / "schema.yaml").fingerprint == schema.fingerprint
 
 
 def test_unparseable_yaml_names_file_and_line(tmp_path):
@@ -238,7 +245,7 @@ def test_rules_follow_required_flags(raw):
 @pytest.mark.parametrize(
     ("flag", "expected"),
     [([], "<View>"), (["--config"], '<Labels name="entities"'), (["--guidelines"], "# Annotation guidelines"),
-     (["--guidelines-html"], "<h1>"), (["--fingerprint"], "arms-deals-news 1.0.0 sha256:")],
+     (["--guidelines-html"], "<h1>"), (["--fingerprint"], "arms-deals-news 1.1.0 sha256:")],
 )
 def test_schema_command_prints_generated_outputs(capsys, flag, expected):
     assert main(["schema", "--schema", str(SCHEMA_FILE), *flag]) == 0

@@ -97,13 +97,20 @@ def test_sidecar_records_where_the_file_came_from_without_the_key(label_studio, 
         assert label_studio.api_key not in path.read_text(encoding="utf-8")
 
 
-def test_the_snapshot_time_of_a_real_pull_reaches_the_manifest_and_the_card(ls_client, schema, tmp_path):
+def annotated_project(ls_client, schema, tmp_path, name: str) -> tuple[Any, int]:
+    """A pushed project of one document with one complete annotation (an entity, the article's
+    stance): (push result, task id)."""
     result = push(client=ls_client, schema=schema, documents=[document("tricky", TRICKY_TEXT)],
-                  project_title=unique_title("provenance"), data_dir=tmp_path / "data")
+                  project_title=unique_title(name), data_dir=tmp_path / "data")
     task_id = next(iter(list_tasks(ls_client, result.project_id))).id
     stance = {"id": "d1", "from_name": DOCUMENT_STANCE_NAME, "to_name": TEXT_NAME, "type": "choices",
               "value": {"choices": ["NONE"]}}
     ls_client.annotations.create(id=task_id, result=[span(TRICKY_TEXT, "Bushehr", "GPE", "g1"), stance])
+    return result, task_id
+
+
+def test_the_snapshot_time_of_a_real_pull_reaches_the_manifest_and_the_card(ls_client, schema, tmp_path):
+    result, task_id = annotated_project(ls_client, schema, tmp_path, "provenance")
     out = tmp_path / "annotations.json"
     pull(client=ls_client, project_id=result.project_id, out=out)
     made = json.loads(meta_path_for(out).read_text(encoding="utf-8"))["snapshot_created_at"]
@@ -116,12 +123,7 @@ def test_the_snapshot_time_of_a_real_pull_reaches_the_manifest_and_the_card(ls_c
 
 
 def test_a_pulled_file_and_the_web_page_export_of_one_project_give_byte_identical_data(ls_client, schema, tmp_path):
-    result = push(client=ls_client, schema=schema, documents=[document("tricky", TRICKY_TEXT)],
-                  project_title=unique_title("pseudonyms"), data_dir=tmp_path / "data")
-    task_id = next(iter(list_tasks(ls_client, result.project_id))).id
-    stance = {"id": "d1", "from_name": DOCUMENT_STANCE_NAME, "to_name": TEXT_NAME, "type": "choices",
-              "value": {"choices": ["NONE"]}}
-    ls_client.annotations.create(id=task_id, result=[span(TRICKY_TEXT, "Bushehr", "GPE", "g1"), stance])
+    result, task_id = annotated_project(ls_client, schema, tmp_path, "pseudonyms")
     folder = tmp_path / "annotations"
     pulled = pull(client=ls_client, project_id=result.project_id, out=folder / "pulled.json")
     assert pulled.annotator_key == folder / "annotators.json" and pulled.annotator_key_created
@@ -149,20 +151,15 @@ def test_a_pulled_file_and_the_web_page_export_of_one_project_give_byte_identica
 
 def test_a_text_edited_in_label_studio_after_push_is_refused_by_export_naming_document_and_task(
         ls_client, schema, tmp_path):
-    result = push(client=ls_client, schema=schema, documents=[document("tricky", TRICKY_TEXT)],
-                  project_title=unique_title("edited"), data_dir=tmp_path / "data")
-    task = next(iter(list_tasks(ls_client, result.project_id)))
-    stance = {"id": "d1", "from_name": DOCUMENT_STANCE_NAME, "to_name": TEXT_NAME, "type": "choices",
-              "value": {"choices": ["NONE"]}}
-    ls_client.annotations.create(id=task.id, result=[span(TRICKY_TEXT, "Bushehr", "GPE", "g1"), stance])
-    data = ls_client.tasks.get(id=task.id).data
-    ls_client.tasks.update(id=task.id, data={**data, "text": data["text"].replace("Monday", "Sunday")})
+    result, task_id = annotated_project(ls_client, schema, tmp_path, "edited")
+    data = ls_client.tasks.get(id=task_id).data
+    ls_client.tasks.update(id=task_id, data={**data, "text": data["text"].replace("Monday", "Sunday")})
     out = tmp_path / "annotations.json"
     pull(client=ls_client, project_id=result.project_id, out=out)
     with pytest.raises(AnnotationError) as refused:
         export(out, schema=schema, out_root=tmp_path / "exports", version="1.0.0")
     (problem,) = refused.value.problems
-    assert problem.startswith(f"document tricky (task {task.id}): data.text is not the text annotate push sent")
+    assert problem.startswith(f"document tricky (task {task_id}): data.text is not the text annotate push sent")
     assert not (tmp_path / "exports" / "v1.0.0").exists()
 
 
