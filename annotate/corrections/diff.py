@@ -71,6 +71,7 @@ def _blocks(old: str, new: str) -> list[Block]:
     engine = diff_match_patch()
     engine.Diff_Timeout = 0  # exact and the same on every machine
     diffs = engine.diff_main(old, new, True)
+    engine.diff_cleanupSemantic(diffs)  # no coincidental one-letter matches inside a rewritten sentence
     blocks: list[Block] = []
     a = c = 0
     open_block: list[int] | None = None
