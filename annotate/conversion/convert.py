@@ -24,7 +24,7 @@ from annotate.scheme.schema import ENTITIES_NAME, TEXT_NAME, Schema
 
 __all__ = ["AnnotatorNames", "Problem", "convert_task", "iter_tasks"]
 
-_DATA_FIELDS = (TEXT_NAME, "title", "document_id", "source")
+_DATA_FIELDS = (TEXT_NAME, "title", "document_id", "source", "text_version", "text_sha256")
 
 
 def convert_task(task: dict, schema: Schema, *, names: AnnotatorNames,
@@ -71,6 +71,7 @@ def convert_task(task: dict, schema: Schema, *, names: AnnotatorNames,
     checker = _Checker(schema_rules(schema), document_id, task_id, text, problems)
     title = checker.optional_string(data, "title")
     source = checker.optional_string(data, "source")
+    text_version = checker.text_version(data)
     meta = {key: value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
             for key, value in data.items() if key not in _DATA_FIELDS}
 
@@ -92,7 +93,8 @@ def convert_task(task: dict, schema: Schema, *, names: AnnotatorNames,
         if prediction is not None:
             predicted.append(prediction)
     record = DocumentRecord(id=document_id, task_id=task_id, title=title, text=text, source=source,
-                            annotations=tuple(annotations), predictions=tuple(predicted), meta=meta)
+                            annotations=tuple(annotations), predictions=tuple(predicted), meta=meta,
+                            text_version=text_version)
     return record, problems
 
 
@@ -117,6 +119,15 @@ class _Checker:
         if not isinstance(value, str):
             self.problem(None, None, f"data.{key} is {kind(value)}, not a string; push the task again")
             return ""
+        return value
+
+    def text_version(self, data: dict) -> int:
+        """data.text_version (set by push --update-texts): 1 when absent."""
+        value = data.get("text_version", 1)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            self.problem(None, None, f"data.text_version is {kind(value)}, not a whole number from 1; push the task "
+                                     "again")
+            return 1
         return value
 
     def items(self, task: dict, key: str) -> list:

@@ -72,6 +72,7 @@ class DocumentRecord:
     annotations: tuple[Annotation, ...]
     predictions: tuple[Prediction, ...] = ()
     meta: dict[str, str] = field(default_factory=dict)
+    text_version: int = 1  # 1 until the article's text is corrected (data.text_version)
 
     @property
     def usable_annotations(self) -> tuple[Annotation, ...]:

@@ -27,6 +27,11 @@ def source_id(source: str) -> str:
     return "doc-" + hashlib.sha256(b"source\0" + name).hexdigest()[:16]
 
 
+def text_checksum(text: str) -> str:
+    """SHA-256 of a text's UTF-8 bytes: which version of an article a task or a dataset row holds."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def corpus_folder(path: str | Path) -> Path:
     """The folder that holds the registry and the correction history of a corpus path."""
     root = Path(path)

@@ -8,11 +8,11 @@ picks the same winner after the correction as before it.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from annotate.corpus.identity import text_checksum
 from annotate.corrections.carry import Carried, carry_result
 from annotate.corrections.diff import TextChange
 from annotate.errors import CorrectionError
@@ -20,11 +20,7 @@ from annotate.errors import CorrectionError
 VERSION_FIELD = "text_version"  # in task data: 1 for a text never corrected
 CHECKSUM_FIELD = "text_sha256"  # in task data: SHA-256 of the text
 KINDS = ("annotation", "draft", "prediction")
-
-
-def text_checksum(text: str) -> str:
-    """SHA-256 of a text's UTF-8 bytes."""
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+__all__ = ["ArticlePlan", "ItemPlan", "plan_article", "text_checksum", "text_version"]
 
 
 def text_version(data: Mapping[str, Any]) -> int:

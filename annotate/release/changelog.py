@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
+from annotate.corpus.identity import text_checksum
 from annotate.published.counts import flatten
 from annotate.published.layout import CHANGELOG_HEADER as HEADER
 from annotate.published.reader import PublishedVersion, row_digests
@@ -40,6 +41,8 @@ class VersionDiff:
     # config -> (rows added, removed, changed), for the configs derived from the documents
     derived: dict[str, tuple[int, int, int]] = field(default_factory=dict)
     toolkit: tuple[str, str] | None = None  # (previous, current) toolkit versions when they differ
+    # documents whose text was corrected: (id, previous text version, text version)
+    texts_corrected: list[tuple[str, int, int]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -47,6 +50,7 @@ class VersionDiff:
             "documents_added": len(self.documents_added),
             "documents_removed": len(self.documents_removed),
             "documents_gold_changed": len(self.gold_changed),
+            "documents_text_corrected": len(self.texts_corrected),
             "annotations_added": self.annotations_added,
             "annotations_removed": self.annotations_removed,
             "annotations_changed": self.annotations_changed,
@@ -83,7 +87,28 @@ def diff_versions(previous: PublishedVersion, current: Mapping[str, Mapping[str,
         label_moves=moves,
         derived={config: _row_changes(previous, current, config) for config in DERIVED_CONFIGS},
         toolkit=(old_toolkit, toolkit_version) if (old_toolkit := _toolkit(previous)) != toolkit_version else None,
+        texts_corrected=_texts_corrected([p for _, p in sorted(previous.data_files("documents").items())],
+                                         _files(current, "documents")),
     )
+
+
+def _text_versions(files: list[Path]) -> dict[str, tuple[str, int]]:
+    """document id -> (text checksum, text version); versions published before documents recorded
+    them hold text version 1 and the checksum of their text."""
+    found: dict[str, tuple[str, int]] = {}
+    for file in files:
+        names = pq.read_schema(file).names
+        recorded = "text_sha256" in names and "text_version" in names
+        columns = ["id", "text_sha256", "text_version"] if recorded else ["id", "text"]
+        for row in pq.read_table(file, columns=columns).to_pylist():
+            found[row["id"]] = ((row["text_sha256"], row["text_version"]) if recorded
+                                else (text_checksum(row["text"]), 1))
+    return found
+
+
+def _texts_corrected(old_files: list[Path], new_files: list[Path]) -> list[tuple[str, int, int]]:
+    old, new = _text_versions(old_files), _text_versions(new_files)
+    return sorted((key, old[key][1], new[key][1]) for key in set(old) & set(new) if old[key][0] != new[key][0])
 
 
 def _row_changes(previous: PublishedVersion, current: Mapping[str, Mapping[str, Path]],
@@ -124,6 +149,10 @@ def summary_lines(version: str, diff: VersionDiff, reasons: list[str], counts: M
         f"- Documents added: {len(diff.documents_added)}{_ids(diff.documents_added)}",
         f"- Documents removed: {len(diff.documents_removed)}{_ids(diff.documents_removed)}",
         f"- Documents whose gold annotation changed: {len(diff.gold_changed)}{_ids(diff.gold_changed)}",
+        *([f"- Documents whose text was corrected: {len(diff.texts_corrected)} ("
+           + ", ".join(f"`{key}` text version {old} -> {new}" for key, old, new in diff.texts_corrected[:SHOWN_IDS])
+           + (f" and {len(diff.texts_corrected) - SHOWN_IDS} more" if len(diff.texts_corrected) > SHOWN_IDS else "")
+           + ")"] if diff.texts_corrected else []),
         f"- Annotations added / removed / changed: {diff.annotations_added} / {diff.annotations_removed}"
         f" / {diff.annotations_changed}",
     ]
