@@ -248,6 +248,8 @@ def test_pull_and_export_publish_the_corrected_text_with_its_annotations_and_the
     before, after = corrected["before_rows"]["a.txt"], corrected["after_rows"]["a.txt"]
     assert (before["text"], after["text"]) == (V1, V2)
     assert after["id"] == before["id"]
+    assert (before["text_version"], after["text_version"]) == (1, 2)
+    assert after["text_sha256"] == corrected["after"]["data"]["text_sha256"]
     for row in (after,):
         assert all(row["text"][e["start"]:e["end"]] == e["text"] for e in row["entities"] + row["claims"])
     assert {e["text"] for e in after["entities"]} == {"Putin", "Rouhani", "Tehran", "Russia", "Sergei Chemezov"}
