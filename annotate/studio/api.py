@@ -161,6 +161,16 @@ def refusal(error: ApiError) -> str:
     return reason
 
 
+def raise_for_status(response: Any) -> None:
+    """Raise the SDK's ApiError for a raw response that is not a success (as the SDK's own calls do)."""
+    if not 200 <= response.status_code < 300:
+        try:
+            detail: Any = response.json()
+        except ValueError:
+            detail = response.text
+        raise ApiError(status_code=response.status_code, headers=dict(response.headers), body=detail)
+
+
 def backoff(attempt: int, *, last: bool) -> None:
     """Wait before looking at what a failed request did (not after the last attempt)."""
     if not last:

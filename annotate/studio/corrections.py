@@ -15,14 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from label_studio_sdk import LabelStudio
-from label_studio_sdk.core.api_error import ApiError
 
 from annotate.corpus.reader import Document
 from annotate.corrections.diff import TextChange
 from annotate.corrections.history import Report, finish_report, pending_reports, start_report
 from annotate.corrections.plan import ArticlePlan, plan_article, text_checksum
 from annotate.errors import CorrectionError
-from annotate.studio.api import TaskSummary, fetch_tasks, server_url
+from annotate.studio.api import TaskSummary, fetch_tasks, raise_for_status, server_url
 from annotate.studio.connection import call_with_retries
 from annotate.studio.task_import import task_data
 
@@ -104,11 +103,6 @@ def _request(client: LabelStudio, method: str, path: str, body: Any, what: str) 
     def send() -> Any:
         response = client._client_wrapper.httpx_client.request(  # noqa: SLF001 - the SDK's authenticated client
             path, method=method, json=body, request_options={"max_retries": 0})
-        if not 200 <= response.status_code < 300:
-            try:
-                detail: Any = response.json()
-            except ValueError:
-                detail = response.text
-            raise ApiError(status_code=response.status_code, headers=dict(response.headers), body=detail)
+        raise_for_status(response)
         return response.json() if response.content else None
     return call_with_retries(send, what=what)

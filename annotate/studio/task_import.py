@@ -17,13 +17,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from label_studio_sdk import LabelStudio
-from label_studio_sdk.core.api_error import ApiError
 
 from annotate.corpus.reader import Document
 from annotate.errors import ConnectionProblem
 from annotate.preannotation.matchers import Preannotator, prediction
 from annotate.studio.annotation_file import GoldAnnotations, already_there
-from annotate.studio.api import ATTEMPTS, TaskSummary, backoff, fetch_tasks, list_tasks, transient_reason
+from annotate.studio.api import ATTEMPTS, TaskSummary, backoff, fetch_tasks, list_tasks, raise_for_status, transient_reason
 from annotate.studio.connection import call_with_retries
 
 MAX_BATCH_CHARS = 50_000_000  # well under Label Studio's 250 MB per request
@@ -122,12 +121,7 @@ def send_import(client: LabelStudio, project_id: int, tasks: list[dict[str, Any]
         f"api/projects/{int(project_id)}/import", method="POST", content=body,
         headers={"Content-Type": "application/json"},
         request_options={"timeout_in_seconds": IMPORT_TIMEOUT, "max_retries": 0})
-    if not 200 <= response.status_code < 300:
-        try:
-            detail: Any = response.json()
-        except ValueError:
-            detail = response.text
-        raise ApiError(status_code=response.status_code, headers=dict(response.headers), body=detail)
+    raise_for_status(response)
 
 
 def remove_duplicates(client: LabelStudio, project_id: int) -> tuple[int, tuple[str, ...]]:
