@@ -74,7 +74,7 @@ def _claim(schema: Schema) -> dict:
     }
 
 
-TEXT_VERSION_COLUMNS = ("text_sha256", "text_version")  # in documents, since versions exported by annotate 0.3
+TEXT_VERSION_COLUMNS = ("text_sha256", "text_version")  # in documents; earlier published versions lack them
 
 
 def config_features(schema: Schema, *, text_versions: bool = True) -> dict[str, Features]:

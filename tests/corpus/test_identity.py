@@ -94,3 +94,19 @@ def test_jsonl_ids_are_unchanged_and_a_line_without_id_is_identified_by_its_text
     (tmp_path / "n.jsonl").write_text('{"id": "r-1", "text": "A"}\n{"text": "B"}\n', encoding="utf-8")
     first, second = load_corpus(tmp_path).documents
     assert (first.id, second.id) == ("r-1", document_id("n.jsonl", "B"))
+
+
+def test_keep_text_ids_records_the_earlier_ids_once_and_keeps_recorded_ones(tmp_path):
+    from annotate.corpus.migration import keep_text_ids
+
+    (tmp_path / "a.txt").write_text("Alpha\n", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("Beta\n", encoding="utf-8")
+    (tmp_path / "n.jsonl").write_text('{"text": "Gamma"}\n', encoding="utf-8")
+    (tmp_path / "ids.json").write_text(json.dumps({"b.txt": "doc-kept"}), encoding="utf-8")
+    registry, added = keep_text_ids(tmp_path)
+    assert (registry, added) == (tmp_path / "ids.json", 1)
+    assert json.loads(registry.read_text("utf-8")) == {"a.txt": document_id("a.txt", "Alpha\n"), "b.txt": "doc-kept"}
+    (tmp_path / "a.txt").write_text("Alpha, corrected\n", encoding="utf-8")
+    assert keep_text_ids(tmp_path)[1] == 0
+    ids = {doc.source: doc.id for doc in load_corpus(tmp_path).documents}
+    assert ids["a.txt"] == document_id("a.txt", "Alpha\n") and ids["b.txt"] == "doc-kept"
