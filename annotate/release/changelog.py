@@ -14,10 +14,9 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from annotate.corpus.identity import text_checksum
 from annotate.published.counts import flatten
 from annotate.published.layout import CHANGELOG_HEADER as HEADER
-from annotate.published.reader import PublishedVersion, row_digests
+from annotate.published.reader import PublishedVersion, row_digests, texts_corrected
 from annotate.wording import counted
 
 SHOWN_IDS = 20
@@ -87,28 +86,11 @@ def diff_versions(previous: PublishedVersion, current: Mapping[str, Mapping[str,
         label_moves=moves,
         derived={config: _row_changes(previous, current, config) for config in DERIVED_CONFIGS},
         toolkit=(old_toolkit, toolkit_version) if (old_toolkit := _toolkit(previous)) != toolkit_version else None,
-        texts_corrected=_texts_corrected([p for _, p in sorted(previous.data_files("documents").items())],
-                                         _files(current, "documents")),
+        texts_corrected=texts_corrected([p for _, p in sorted(previous.data_files("documents").items())],
+                                        _files(current, "documents")),
     )
 
 
-def _text_versions(files: list[Path]) -> dict[str, tuple[str, int]]:
-    """document id -> (text checksum, text version); versions published before documents recorded
-    them hold text version 1 and the checksum of their text."""
-    found: dict[str, tuple[str, int]] = {}
-    for file in files:
-        names = pq.read_schema(file).names
-        recorded = "text_sha256" in names and "text_version" in names
-        columns = ["id", "text_sha256", "text_version"] if recorded else ["id", "text"]
-        for row in pq.read_table(file, columns=columns).to_pylist():
-            found[row["id"]] = ((row["text_sha256"], row["text_version"]) if recorded
-                                else (text_checksum(row["text"]), 1))
-    return found
-
-
-def _texts_corrected(old_files: list[Path], new_files: list[Path]) -> list[tuple[str, int, int]]:
-    old, new = _text_versions(old_files), _text_versions(new_files)
-    return sorted((key, old[key][1], new[key][1]) for key in set(old) & set(new) if old[key][0] != new[key][0])
 
 
 def _row_changes(previous: PublishedVersion, current: Mapping[str, Mapping[str, Path]],

@@ -36,7 +36,7 @@ from annotate.errors import AnnotateError
 from annotate.published.counts import flatten
 from annotate.published.layout import CARD as README
 from annotate.published.layout import CHANGELOG, CHANGELOG_HEADER, MANIFEST, SCHEMA_FILE
-from annotate.published.reader import PublishedVersion
+from annotate.published.reader import PublishedVersion, texts_corrected
 from annotate.published.versions import BUMPS, Version, changes_between, published, step
 from annotate.scheme.features import TEXT_VERSION_COLUMNS, class_label_names, config_features
 from annotate.scheme.schema import Schema, parse_schema
@@ -260,7 +260,25 @@ def _check_step(previous: _Checked, current: _Checked, findings: Findings) -> No
                                  f"{'; '.join(changes.reasons)}: this needs a {required} step "
                                  f"({previous.version.bumped(required)} or higher)", field="version")
     _check_splits(old_splits, new_splits, current.summary, previous.version, findings)
+    _check_text_versions(before, after, current.summary, findings)
     _check_history(current.path / CHANGELOG, old_changelog, new_changelog, previous.version, findings)
+
+
+def _check_text_versions(before: PublishedVersion, after: PublishedVersion, summary: DataSummary,
+                         findings: Findings) -> None:
+    """A document whose text changed has a higher text version than before."""
+    try:
+        corrected = texts_corrected([p for _, p in sorted(before.data_files("documents").items())],
+                                    [p for _, p in sorted(after.data_files("documents").items())])
+    except (AnnotateError, OSError, ValueError, pa.ArrowException):
+        return  # an unreadable file: already reported by the version's own checks
+    for document_id, old, new in corrected:
+        if new <= old:
+            file, row = summary.places.get(document_id, (None, None))
+            findings.error(file or "documents", f"document {document_id}'s text differs from version {before.version}'s "
+                                                f"but its text version is {new}, not above {old}: a corrected text "
+                                                "gets the next version (push --update-texts)",
+                           config="documents", row=row, field="text_version")
 
 
 def _check_splits(old: dict[str, str], new: dict[str, str], summary: DataSummary, previous: Version,

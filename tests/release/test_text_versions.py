@@ -73,3 +73,14 @@ def test_a_version_published_before_documents_recorded_text_versions_stays_valid
     assert "text_sha256" not in names
     report = validate(tmp_path / "v1.0.0")
     assert report.ok, report.errors
+
+
+def test_validation_refuses_a_changed_text_whose_version_did_not_go_up(tmp_path, schema):
+    base = realistic_export(fillers=6)
+    export(write_export(tmp_path / "v1.json", base + [corrected_task(OLD, None)]), schema=schema,
+           out_root=tmp_path / "exports", version="1.0.0")
+    export(write_export(tmp_path / "v2.json", base + [corrected_task(NEW, None)]), schema=schema,
+           out_root=tmp_path / "exports", bump="auto")  # the text changed outside push --update-texts
+    report = validate(tmp_path / "exports")
+    assert [failure.field for failure in report.errors] == ["text_version"], report.errors
+    assert "doc-corrected's text differs from version 1.0.0's but its text version is 1" in report.errors[0].message
