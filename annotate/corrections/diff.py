@@ -11,7 +11,8 @@ by mapping its two ends:
 - an end inside a deleted stretch goes to the edge of that block's new text that keeps the span
   smallest, so a span whose characters were all deleted ends up empty.
 
-The diff is exact and deterministic (no time limit; a line-level pass first on long texts).
+The diff is exact and deterministic (no time limit; a line-level pass first on long texts), then
+cleaned up semantically, so a rewritten sentence is one block rather than letters matched by chance.
 """
 
 from __future__ import annotations
