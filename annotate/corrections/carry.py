@@ -141,11 +141,13 @@ def _move(region_id: str, item: Mapping[str, Any], span: tuple[int, int], change
 
 
 def _review_meta(meta: Any, move: RegionMove, new_version: int) -> dict[str, Any]:
-    """The region's meta with a note saying what changed; an annotator's own note is kept after it."""
+    """The region's meta with a note saying what changed; an annotator's own note is kept after it
+    (an earlier correction's note is replaced)."""
     note = (f"{REVIEW_MARK} (text version {new_version}): was \u201c{move.old_text}\u201d, now "
             f"\u201c{move.new_text}\u201d. Check this region, then delete this note.")
     meta = dict(meta) if isinstance(meta, Mapping) else {}
     own = meta.get("text")
     own_text = " ".join(own) if isinstance(own, list) else own if isinstance(own, str) else ""
-    meta["text"] = note + (f"\n{own_text}" if own_text and REVIEW_MARK not in own_text else "")
+    own_lines = [line for line in own_text.split("\n") if line and not line.startswith(REVIEW_MARK)]
+    meta["text"] = "\n".join([note, *own_lines])
     return meta

@@ -60,6 +60,11 @@ def test_a_region_to_review_carries_a_note_the_page_shows_and_keeps_the_annotato
     assert marked["meta"]["text"].startswith(f"{REVIEW_MARK} (text version 3): was \u201cRouhni\u201d, now \u201cRouhani\u201d")
     assert marked["meta"]["text"].endswith("\ncheck spelling")
 
+    again = carry_result(carried.result, TextChange(NEW, NEW.replace("Rouhani", "Rohani")), new_version=4)
+    (note,) = [item["meta"]["text"] for item in again.result if "meta" in item]
+    assert note.startswith(f"{REVIEW_MARK} (text version 4)") and note.count(REVIEW_MARK) == 1
+    assert note.endswith("\ncheck spelling")
+
 
 def test_per_region_choices_move_with_their_span():
     old, new = "A. Mehdi Sanai said so.", "A. B. Mehdi Sanai said so."
