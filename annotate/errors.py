@@ -7,6 +7,7 @@
     │   └── RequestRefused        (annotate.studio.connection) a 4xx answer, with its status and detail
     ├── ServerError               the embedded server cannot be started or stopped
     ├── ProjectError              a project that is missing, ambiguous or cannot be updated safely
+    ├── CorrectionError           corrected article texts that push will not carry over (lists each)
     ├── AnnotationError           annotations that cannot be converted (lists every problem)
     ├── ExportError               a version folder that cannot be written
     ├── ReportError               a report whose input cannot be read or output written
@@ -52,6 +53,10 @@ class ServerError(AnnotateError):
 
 class ProjectError(AnnotateError):
     """A project that is missing, ambiguous, or cannot be changed safely."""
+
+
+class CorrectionError(AnnotateError):
+    """Corrected article texts that cannot (or may not yet) replace the old ones; ``problems`` lists each."""
 
 
 class AnnotationError(AnnotateError):

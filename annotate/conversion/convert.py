@@ -25,7 +25,7 @@ from annotate.scheme.schema import ENTITIES_NAME, TEXT_NAME, Schema
 
 __all__ = ["AnnotatorNames", "Problem", "convert_task", "iter_tasks"]
 
-_DATA_FIELDS = (TEXT_NAME, "title", "document_id", "source", TEXT_CHECKSUM)
+_DATA_FIELDS = (TEXT_NAME, "title", "document_id", "source", TEXT_CHECKSUM, "text_version")
 
 
 def convert_task(task: dict, schema: Schema, *, names: AnnotatorNames,
@@ -74,6 +74,7 @@ def convert_task(task: dict, schema: Schema, *, names: AnnotatorNames,
     metadata = checker.metadata(data, schema)
     title = checker.optional_string(data, "title")
     source = checker.optional_string(data, "source")
+    text_version = checker.text_version(data)
     meta = {key: value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
             for key, value in data.items() if key not in _DATA_FIELDS}
 
@@ -96,7 +97,7 @@ def convert_task(task: dict, schema: Schema, *, names: AnnotatorNames,
             predicted.append(prediction)
     record = DocumentRecord(id=document_id, task_id=task_id, title=title, text=text, source=source,
                             annotations=tuple(annotations), predictions=tuple(predicted), meta=meta,
-                            warnings=tuple(checker.log.warnings), metadata=metadata)
+                            warnings=tuple(checker.log.warnings), metadata=metadata, text_version=text_version)
     return record, problems
 
 
@@ -163,6 +164,15 @@ class _Checker:
         if not isinstance(value, str):
             self.problem(None, None, f"data.{key} is {kind(value)}, not a string; push the task again")
             return ""
+        return value
+
+    def text_version(self, data: dict) -> int:
+        """data.text_version (set by push --update-texts): 1 when absent."""
+        value = data.get("text_version", 1)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            self.problem(None, None, f"data.text_version is {kind(value)}, not a whole number from 1; push the task "
+                                     "again")
+            return 1
         return value
 
     def items(self, task: dict, key: str) -> list:

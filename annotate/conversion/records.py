@@ -95,6 +95,7 @@ class DocumentRecord:
     meta: dict[str, str] = field(default_factory=dict)
     warnings: tuple[Problem, ...] = ()  # kept, but said: see TaskProblems.warnings
     metadata: dict[str, object] = field(default_factory=dict)  # the schema's documents.metadata, typed
+    text_version: int = 1  # 1 until the article's text is corrected (data.text_version)
 
     @property
     def usable_annotations(self) -> tuple[Annotation, ...]:

@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 
 from annotate.published.counts import flatten
 from annotate.published.layout import CHANGELOG_HEADER as HEADER
-from annotate.published.reader import PublishedVersion, row_digests
+from annotate.published.reader import PublishedVersion, row_digests, texts_corrected
 from annotate.release.annotator_names import PSEUDONYMS, previous_key_id
 from annotate.wording import counted
 
@@ -44,6 +44,8 @@ class VersionDiff:
     snapshot_time_added: bool = False  # the previous version recorded no snapshot time, this one does
     annotators_renamed: bool = False  # another annotator key names the annotators than in the previous version
     columns_added: list[str] = field(default_factory=list)  # new columns of ``documents`` (document metadata)
+    # documents whose text was corrected: (id, previous text version, text version)
+    texts_corrected: list[tuple[str, int, int]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -51,6 +53,7 @@ class VersionDiff:
             "documents_added": len(self.documents_added),
             "documents_removed": len(self.documents_removed),
             "documents_gold_changed": len(self.gold_changed),
+            "documents_text_corrected": len(self.texts_corrected),
             "annotations_added": self.annotations_added,
             "annotations_removed": self.annotations_removed,
             "annotations_changed": self.annotations_changed,
@@ -93,6 +96,8 @@ def diff_versions(previous: PublishedVersion, current: Mapping[str, Mapping[str,
         and _snapshot_time(source) is not None,
         annotators_renamed=_renamed(previous, source),
         columns_added=_new_columns(previous, current, "documents"),
+        texts_corrected=texts_corrected([p for _, p in sorted(previous.data_files("documents").items())],
+                                        _files(current, "documents")),
     )
 
 
@@ -157,6 +162,10 @@ def summary_lines(version: str, diff: VersionDiff, reasons: list[str], counts: M
         f"- Documents added: {len(diff.documents_added)}{_ids(diff.documents_added)}",
         f"- Documents removed: {len(diff.documents_removed)}{_ids(diff.documents_removed)}",
         f"- Documents whose gold annotation changed: {len(diff.gold_changed)}{_ids(diff.gold_changed)}",
+        *([f"- Documents whose text was corrected: {len(diff.texts_corrected)} ("
+           + ", ".join(f"`{key}` text version {old} -> {new}" for key, old, new in diff.texts_corrected[:SHOWN_IDS])
+           + (f" and {len(diff.texts_corrected) - SHOWN_IDS} more" if len(diff.texts_corrected) > SHOWN_IDS else "")
+           + ")"] if diff.texts_corrected else []),
         f"- Annotations added / removed / changed: {diff.annotations_added} / {diff.annotations_removed}"
         f" / {diff.annotations_changed}",
     ]

@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from annotate.conversion.records import Annotation, Claim, DocumentRecord, GoldDocument, Span
+from annotate.corpus.identity import text_checksum
 from annotate.errors import ExportError
 from annotate.scheme.schema import DOCUMENT_COLUMNS as _DOCUMENT_COLUMNS
 from annotate.scheme.schema import Schema
@@ -59,6 +60,8 @@ class TableBuilder:
             "title": [record.title for record in records],
             "text": [record.text for record in records],
             "source": [record.source for record in records],
+            "text_sha256": [text_checksum(record.text) for record in records],
+            "text_version": [record.text_version for record in records],
             "entities": self._spans([gold.entities for gold in golds], schema.field("entities").type),
             "claims": self._claims([(f"document {record.id} (gold)", gold.claims, gold.entities)
                                     for record, gold in pairs], schema.field("claims").type),

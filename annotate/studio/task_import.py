@@ -17,7 +17,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from label_studio_sdk import LabelStudio
-from label_studio_sdk.core.api_error import ApiError
 
 from annotate.conversion.text_check import TEXT_CHECKSUM, text_checksum
 from annotate.corpus.reader import Document
@@ -29,6 +28,7 @@ from annotate.studio.api import (
     TaskSummary,
     backoff,
     fetch_tasks,
+    raise_for_status,
     list_tasks,
     tasks_with_drafts,
     transient_reason,
@@ -132,12 +132,7 @@ def send_import(client: LabelStudio, project_id: int, tasks: list[dict[str, Any]
         f"api/projects/{int(project_id)}/import", method="POST", content=body,
         headers={"Content-Type": "application/json"},
         request_options={"timeout_in_seconds": IMPORT_TIMEOUT, "max_retries": 0})
-    if not 200 <= response.status_code < 300:
-        try:
-            detail: Any = response.json()
-        except ValueError:
-            detail = response.text
-        raise ApiError(status_code=response.status_code, headers=dict(response.headers), body=detail)
+    raise_for_status(response)
 
 
 def remove_duplicates(client: LabelStudio, project_id: int) -> tuple[int, tuple[str, ...]]:

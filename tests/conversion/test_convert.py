@@ -488,7 +488,8 @@ def test_a_task_whose_text_is_not_the_one_push_sent_is_a_problem_naming_document
     assert messages(problems) == [f"document doc-1a2b (task 12): data.text is not the text annotate push sent (its "
                                   f"text_sha256 {text_checksum(WHITE)[:12]}... does not match): it was edited in Label "
                                   "Studio, so the offsets no longer point where the annotators put them; restore the "
-                                  "pushed text in Label Studio, or push the corrected article as a new document"]
+                                  "pushed text in Label Studio, or correct the article in the corpus and run annotate "
+                                  "push --update-texts"]
     del raw["data"]["text_sha256"]
     record, problems = run(raw)
     assert problems == [] and [w.kind for w in record.warnings] == [NO_TEXT_CHECKSUM]

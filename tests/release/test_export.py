@@ -539,7 +539,7 @@ def test_a_text_edited_in_label_studio_after_push_is_never_published_under_its_i
         dataset_module.export(raw, schema=schema, out_root=tmp_path / "exports", version="1.0.0")
     (problem,) = [p for p in refused.value.problems if "text_sha256" in p]
     assert problem.startswith("document doc-israel (task 2): data.text is not the text annotate push sent")
-    assert "push the corrected article as a new document" in problem
+    assert problem.endswith("correct the article in the corpus and run annotate push --update-texts")
     kept = dataset_module.export(raw, schema=schema, out_root=tmp_path / "exports", version="1.0.0", quarantine=True)
     documents = {row["id"] for row in _rows(kept.path, "documents", tmp_path / "cache")}
     assert "doc-israel" not in documents and "doc-moscow" in documents
@@ -564,8 +564,8 @@ def test_tasks_pushed_before_the_checksum_are_checked_against_the_corpus_or_get_
         dataset_module.export(raw, schema=schema, out_root=tmp_path / "c", version="1.0.0", corpus=corpus)
     assert refused.value.problems == ["document doc-tehran (task 3): data.text differs from the corpus document of the "
                                       "same id (the task was pushed before annotate recorded text checksums, and its "
-                                      "text was changed since); restore the text in Label Studio, or push the "
-                                      "corrected article as a new document"]
+                                      "text was changed since); restore the text in Label Studio, or run annotate "
+                                      "push --update-texts to carry the annotations onto the corpus text"]
 
 
 def test_the_schemas_document_metadata_become_typed_nullable_documents_columns_described_in_the_card(
