@@ -10,6 +10,7 @@
     ├── AnnotationError           annotations that cannot be converted (lists every problem)
     ├── ExportError               a version folder that cannot be written
     ├── ReportError               a report whose input cannot be read or output written
+    ├── ModelError                training data or a model folder that cannot be used
     └── ValidationFailed          an export that breaks its rules (lists every problem)
 
 Library code raises; only the command line prints and picks exit codes. Every message says
@@ -63,6 +64,10 @@ class ExportError(AnnotateError):
 
 class ReportError(AnnotateError):
     """A report whose input cannot be read or whose files cannot be written."""
+
+
+class ModelError(AnnotateError):
+    """Training data a model cannot learn from, or a model folder that cannot be read or written."""
 
 
 class ValidationFailed(AnnotateError):
