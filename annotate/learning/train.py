@@ -245,15 +245,21 @@ def _evaluate(work: Path, schema: Schema, learned: dict[str, Any], test: Sequenc
     if plan.progress:
         plan.progress("scoring", plan.total, plan.total)
     stance_values = schema.stance.values
+
+    def scored(name: str, gold: list[str], found: list[str | None], values: Sequence[str]) -> dict[str, Any]:
+        if name not in model.classifiers:  # not learned: no score, rather than a score of 0
+            return {"accuracy": None, "macro_f1": None, "support": len(gold)}
+        return label_scores(gold, found, values)
+
     return {
         "documents": len(test),
         "entities": span_scores(entity_pairs, schema.entity_labels),
         "claims": span_scores(claim_pairs, [CLAIM])["micro"],
-        "claim_stance": label_scores(stance_gold, stance_found, stance_values),
-        "claim_attributes": {a.name: label_scores(attribute_gold[a.name], attribute_found[a.name],
-                                                  (*a.values, NO_VALUE))
+        "claim_stance": scored(CLAIM_STANCE, stance_gold, stance_found, stance_values),
+        "claim_attributes": {a.name: scored(a.name, attribute_gold[a.name], attribute_found[a.name],
+                                            (*a.values, NO_VALUE))
                              for a in schema.claims.attributes},
-        "document_stance": label_scores(document_gold, document_found, stance_values),
+        "document_stance": scored(DOCUMENT_STANCE, document_gold, document_found, stance_values),
     }
 
 

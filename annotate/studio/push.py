@@ -71,6 +71,7 @@ from annotate.studio.api import (
     list_tasks,
     server_url,
 )
+from annotate.studio.model_predictions import add_predictions, sample_by_uncertainty
 from annotate.studio.project import (
     check_title,
     default_project_title,
@@ -114,6 +115,8 @@ class PushResult:
     duplicates_left: tuple[str, ...] = ()  # documents with two annotated copies (not deleted)
     other_tasks: int = 0  # tasks in the project that are not documents of this corpus
     overlap: int = 1  # annotators per document: the project's maximum_annotations after the push
+    model_predictions: int = 0  # --model: predictions added to unannotated tasks that were already there
+    uncertainty_sampling: bool = False  # --model: the project serves the least certain tasks first
 
 
 def push(
@@ -129,11 +132,14 @@ def push(
     progress: Progress | None = None,
     data_dir: Path | str = DEFAULT_DATA_DIR,
     notice: Callable[[str], None] | None = None,
+    model: Path | str | None = None,
 ) -> PushResult:
     """Create or update the project and import every document it does not have yet.
 
     ``overlap`` sets how many annotators see each document (Label Studio's ``maximum_annotations``);
-    None leaves the project's setting as it is (1 for a new project).
+    None leaves the project's setting as it is (1 for a new project). ``model`` (a folder that
+    ``annotate train`` wrote) adds the model's proposals to the pre-annotations, also for the
+    unannotated tasks already there, and sets the project to uncertainty sampling for them.
     """
     if batch_size < 1:
         raise ProjectError(f"batch size must be at least 1, got {batch_size}")
@@ -143,6 +149,7 @@ def push(
     title = check_title(project_title) if project_title else default_project_title(schema)
     by_id = {document.id: document for document in documents}
     gold = read_annotations_file(Path(annotations_path), by_id, schema) if annotations_path else {}
+    learned = _model_part(model, schema) if model is not None and preannotate else None
     say = notice or (lambda message: None)
     with _push_lock(Path(data_dir), say):
         project, created = resolve_project(client, schema, title, data_dir=Path(data_dir))
@@ -155,7 +162,8 @@ def push(
         annotated = fetch_tasks(client, project_id, annotated_ids) if need_full else []
         config_updated = update_project(client, project, schema, annotated, overlap=overlap)
 
-        preannotator, memory_strings = _preannotator(schema, annotated, gold, by_id) if preannotate else (None, 0)
+        preannotator, memory_strings = (_preannotator(schema, annotated, gold, by_id, learned) if preannotate
+                                        else (None, 0))
         missing = [document for document in by_id.values() if document.id not in present]
         imported, predictions = import_documents(
             client, project_id, missing, preannotator, gold, batch_size, progress)
@@ -164,6 +172,10 @@ def push(
             removed, left = remove_duplicates(client, project_id)
         added, skipped = add_gold_annotations(client, project_id, tasks, annotated, gold)
         new_gold = sum(len(gold.get(document.id, ())) for document in missing)
+        model_predictions = 0
+        if learned is not None and preannotator is not None:
+            model_predictions = add_predictions(client, project_id, tasks, by_id, preannotator)
+            sample_by_uncertainty(client, project_id, preannotator.model_version)
 
     return PushResult(
         project_id=project_id,
@@ -182,13 +194,23 @@ def push(
         duplicates_left=left,
         other_tasks=sum(1 for task in tasks if task.document_id not in by_id),
         overlap=overlap if overlap is not None else int(project.maximum_annotations or 1),
+        model_predictions=model_predictions,
+        uncertainty_sampling=learned is not None and preannotator is not None,
     )
 
 
+def _model_part(folder: Path | str, schema: Schema) -> Preannotator:
+    """The trained model in ``folder`` as a pre-annotator (checked against the schema)."""
+    from annotate.learning.preannotator import ModelPreannotator
+
+    return ModelPreannotator.from_folder(folder, schema)
+
+
 def _preannotator(schema: Schema, annotated: Sequence[Mapping[str, Any]], gold: GoldAnnotations,
-                  documents: Mapping[str, Document]) -> tuple[Preannotator, int]:
+                  documents: Mapping[str, Document], learned: Preannotator | None = None) -> tuple[Preannotator, int]:
     """(pre-annotator, memory size): the annotation memory, when annotators already labelled
-    something (in the project or the gold file), before the schema's patterns."""
+    something (in the project or the gold file), before the schema's patterns, then the trained
+    model when there is one."""
     pairs = [(task["data"].get("text"), annotation.get("result"))
              for task in annotated if isinstance(task.get("data"), Mapping)
              for annotation in task["annotations"] if not annotation.get("was_cancelled")]
@@ -197,7 +219,8 @@ def _preannotator(schema: Schema, annotated: Sequence[Mapping[str, Any]], gold: 
               for annotation in annotations if not annotation.get("was_cancelled")]
     memory = AnnotationMemory.from_results([(t, r) for t, r in pairs if isinstance(t, str)], schema)
     patterns = PatternPreannotator(schema)
-    return (combine([memory, patterns], schema) if len(memory) else patterns), len(memory)
+    parts = [memory, patterns] if len(memory) else [patterns]
+    return combine([*parts, learned] if learned is not None else parts, schema), len(memory)
 
 
 @contextlib.contextmanager
