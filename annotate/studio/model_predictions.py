@@ -25,22 +25,27 @@ CHUNK = 500
 UNCERTAINTY = "Uncertainty sampling"
 
 
-def add_predictions(client: LabelStudio, project_id: int, tasks: Sequence[TaskSummary],
-                    documents: Mapping[str, Document], preannotator: Preannotator) -> int:
-    """Add ``preannotator``'s prediction to every unannotated task of ``documents`` that has none of
+def unannotated_texts(tasks: Sequence[TaskSummary], documents: Mapping[str, Document]) -> dict[int, str]:
+    """Task id -> text of the tasks of ``documents`` that nobody annotated (or skipped) yet."""
+    return {task.id: documents[task.document_id].text for task in tasks
+            if task.annotations == 0 and task.document_id in documents}
+
+
+def add_predictions(client: LabelStudio, project_id: int, texts: Mapping[int, str],
+                    preannotator: Preannotator) -> int:
+    """Add ``preannotator``'s prediction to each task of ``texts`` (task id -> text) that has none of
     its model version; the number added."""
     existing = call_with_retries(client.predictions.list, project=project_id,
                                  what=f"listing the predictions of project {project_id}")
     have = {int(p.task) for p in existing if p.model_version == preannotator.model_version and p.task is not None}
-    todo = [task for task in tasks
-            if task.annotations == 0 and task.id not in have and task.document_id in documents]
+    todo = [task_id for task_id in sorted(texts) if task_id not in have]
     added = 0
     for start in range(0, len(todo), CHUNK):
         request: list[dict[str, Any]] = []
-        for task in todo[start:start + CHUNK]:
-            found = prediction(preannotator, documents[task.document_id].text)
+        for task_id in todo[start:start + CHUNK]:
+            found = prediction(preannotator, texts[task_id])
             if found:
-                request.append({"task": task.id, **found})
+                request.append({"task": task_id, **found})
         if not request:
             continue
         try:

@@ -71,7 +71,7 @@ from annotate.studio.api import (
     list_tasks,
     server_url,
 )
-from annotate.studio.model_predictions import add_predictions, sample_by_uncertainty
+from annotate.studio.model_predictions import add_predictions, sample_by_uncertainty, unannotated_texts
 from annotate.studio.project import (
     check_title,
     default_project_title,
@@ -174,7 +174,7 @@ def push(
         new_gold = sum(len(gold.get(document.id, ())) for document in missing)
         model_predictions = 0
         if learned is not None and preannotator is not None:
-            model_predictions = add_predictions(client, project_id, tasks, by_id, preannotator)
+            model_predictions = add_predictions(client, project_id, unannotated_texts(tasks, by_id), preannotator)
             sample_by_uncertainty(client, project_id, preannotator.model_version)
 
     return PushResult(
