@@ -117,6 +117,15 @@ def learned(model: Model, test: list[dict], schema) -> dict[str, float]:
     return figures
 
 
+def _median_seconds(run, texts: list[str]) -> float:
+    times = []
+    for text in texts:
+        started = time.perf_counter()
+        run(text)
+        times.append(time.perf_counter() - started)
+    return sorted(times)[len(times) // 2]
+
+
 def draw(rows: list[dict], path: Path) -> None:
     import matplotlib
 
@@ -176,6 +185,15 @@ def main() -> int:
                 print(f"{size:>6} {name:16} {f['seen']:>14.3f} {f['unseen']:>16.3f} {f['all']:>7.3f} "
                       f"{f['claim_stance']:>13.3f} {f['document_stance']:>11.3f} "
                       + (f"{seconds:>8.1f}" if who == "model" else f"{'':>8}"))
+        model = Model(result.path)
+        texts = [task["data"]["text"] for task in test]
+        model_seconds = _median_seconds(lambda text: model.predict(text), texts)
+        memory = AnnotationMemory.from_tasks(training, schema)
+        patterns = combine([memory, PatternPreannotator(schema)], schema)
+        baseline_seconds = _median_seconds(patterns.predict, texts)
+        print(f"one article: the {sizes[-1]}-article model proposes in {1000 * model_seconds:.1f} ms (median), patterns+"
+              f"memory in {1000 * baseline_seconds:.1f} ms: ratio {model_seconds / baseline_seconds:.1f} "
+              f"(serve's /predict target: under 500 ms)")
     last = rows[-1]
     gain = last["model"]["unseen"] - last["baseline"]["unseen"]
     print(f"at {last['size']} articles: model F1 on unseen names (in unseen frames) is {gain:+.3f} against "
