@@ -149,7 +149,9 @@ def push(
     title = check_title(project_title) if project_title else default_project_title(schema)
     by_id = {document.id: document for document in documents}
     gold = read_annotations_file(Path(annotations_path), by_id, schema) if annotations_path else {}
-    learned = _model_part(model, schema) if model is not None and preannotate else None
+    if model is not None and not preannotate:
+        raise ProjectError("a model adds pre-annotations: give --model without --no-preannotate")
+    learned = _model_part(model, schema) if model is not None else None
     say = notice or (lambda message: None)
     with _push_lock(Path(data_dir), say):
         project, created = resolve_project(client, schema, title, data_dir=Path(data_dir))

@@ -15,7 +15,7 @@ from synthetic_news import corpus
 
 from annotate.conversion.convert import AnnotatorNames, convert_task, iter_tasks
 from annotate.corpus.reader import Document
-from annotate.errors import ModelError
+from annotate.errors import ModelError, ProjectError
 from annotate.learning.train import train
 from annotate.studio.api import list_tasks
 from annotate.studio.pull import pull
@@ -119,3 +119,9 @@ def test_a_folder_that_is_not_a_model_is_refused_before_anything_changes(ls_clie
         push(client=ls_client, schema=schema, documents=documents(ARTICLES), data_dir=tmp_path, project_title=title,
              model=tmp_path)
     assert not [p for p in ls_client.projects.list() if p.title == title]
+
+
+def test_a_model_without_preannotation_is_refused_before_anything_changes(schema, tmp_path):
+    with pytest.raises(ProjectError, match="give --model without --no-preannotate"):
+        push(client=None, schema=schema, documents=documents(ARTICLES), data_dir=tmp_path, preannotate=False,
+             model=tmp_path)

@@ -4,11 +4,22 @@ version and refresh the predictions of the tasks nobody has annotated yet."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 import uuid
+from pathlib import Path
 
+import pytest
 from export_data import write_export
 from synthetic_news import corpus
 
@@ -67,3 +78,38 @@ def test_label_studio_gets_predictions_and_its_webhook_makes_a_new_version(ls_cl
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_cli_serve_listens_on_this_machine_with_basic_auth_and_prints_no_secret(label_studio, ls_client, schema,
+                                                                               tmp_path):
+    root = Path(__file__).resolve().parents[2]
+    blank = train(write_export(tmp_path / "small.json", corpus(4, seed=5)), schema, out_root=tmp_path / "models",
+                  min_examples=1000)
+    title = f"cli-serve-{uuid.uuid4().hex[:8]}"
+    articles = corpus(2, seed=3, first_number=700)
+    push(client=ls_client, schema=schema, preannotate=False, data_dir=tmp_path, project_title=title,
+         documents=[Document(id=t["data"]["document_id"], title="T", text=t["data"]["text"], source="s.jsonl",
+                             sha256=hashlib.sha256(t["data"]["text"].encode()).hexdigest()) for t in articles])
+    env = {**os.environ, "LABEL_STUDIO_URL": label_studio.url, "LABEL_STUDIO_API_KEY": label_studio.api_key,
+           "ANNOTATE_SERVE_USER": AUTH.user, "ANNOTATE_SERVE_PASSWORD": AUTH.password}
+    process = subprocess.Popen([sys.executable, "-m", "annotate", "serve", "--model", str(blank.path), "--project",
+                                title, "--port", "0", "--data-dir", str(tmp_path), "--out", str(tmp_path / "models")],
+                               cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = process.stdout.readline()
+        match = re.search(r"at (http://127\.0\.0\.1:\d+) for project", line)
+        assert match and "basic auth on" in line, line
+        url = match.group(1)
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(f"{url}/health", timeout=30)
+        assert refused.value.code == 401
+        request = urllib.request.Request(f"{url}/health")
+        request.add_header("Authorization",
+                           "Basic " + base64.b64encode(f"{AUTH.user}:{AUTH.password}".encode()).decode())
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert json.loads(response.read())["status"] == "UP"
+    finally:
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    assert AUTH.password not in line + out + err and label_studio.api_key not in line + out + err
