@@ -145,6 +145,8 @@ class Backend:
                 line = f"{result.version}: serving it (held-out scores {new}, were {old}); {refreshed} task(s) refreshed"
         except AnnotateError as error:
             line = f"retraining failed: {error}"
+        except Exception as error:  # noqa: BLE001 - a background thread: say it, keep serving the current model
+            line = f"retraining failed ({type(error).__name__}: {error}); still serving {self.model.version}"
         log.info(line)
         self.history.append(line)
         return line

@@ -99,6 +99,9 @@ def train_on(data: TrainingData, schema: Schema, *, out_root: Path | str = "mode
     work = _work_folder(root)
     try:
         plan = _Plan(schema, learn, min_examples, iterations, progress)
+        if data.left_out:
+            plan.warnings.insert(0, f"{len(data.left_out)} problem(s) in the annotations; the annotations concerned "
+                                    f"were left out (first: {data.left_out[0]}); annotate export lists them all")
         learned = plan.fit(work, seed)
         scores = _evaluate(work, schema, learned, test, plan)
         info = _info(schema, data, seed, learned, plan.warnings, scores, len(learn), len(test))

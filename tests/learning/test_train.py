@@ -106,3 +106,13 @@ def test_cli_train_prints_scores_and_bad_input_is_one_line(raw, tmp_path):
     missing = run("--input", str(tmp_path / "none.json"), "--out", str(tmp_path / "models"))
     assert missing.returncode == 1
     assert missing.stderr.strip().count("\n") == 0 and "none.json: no such file" in missing.stderr
+
+
+def test_annotations_with_a_problem_are_left_out_and_named(schema, tmp_path):
+    tasks = realistic_export(40)
+    broken = tasks[5]["annotations"][0]["result"]
+    broken.append({"id": "bad", "from_name": "entities", "to_name": "text", "type": "labels",
+                   "value": {"start": 0, "end": 4, "text": "zzzz", "labels": ["GPE"]}})
+    result = train(write_export(tmp_path / "raw.json", tasks), schema, out_root=tmp_path / "models", min_examples=2)
+    assert result.warnings[0].startswith("1 problem(s) in the annotations; the annotations concerned were left out")
+    assert "region bad" in result.warnings[0]
