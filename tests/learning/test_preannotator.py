@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import pytest
 from export_data import write_export
 from synthetic_news import corpus
