@@ -36,14 +36,15 @@ from annotate.validation.findings import Findings
 from annotate.validation.loading import feature_differences
 
 TAG_MISMATCHES_SHOWN = 3
+SHOWN = 40  # characters of a value quoted in a message
 
 
-def show(text: Any, limit: int = 40) -> str:
-    """A value quoted for a message, shortened in the middle."""
+def show(text: Any) -> str:
+    """A value quoted for a message, shortened in the middle to ``SHOWN`` characters."""
     if not isinstance(text, str):
         return repr(text)
-    if len(text) > limit:
-        text = text[: limit // 2] + "…" + text[-limit // 2:]
+    if len(text) > SHOWN:
+        text = text[: SHOWN // 2] + "…" + text[-SHOWN // 2:]
     return '"' + text.replace("\n", "\\n") + '"'
 
 

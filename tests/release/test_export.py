@@ -33,6 +33,7 @@ from export_data import (
     write_export,
 )
 from huggingface_hub import DatasetCard
+from iob2_decoder import entities_from_tags
 
 import annotate.release.export as dataset_module
 import annotate.release.parquet as parquet_module
@@ -43,7 +44,7 @@ from annotate.conversion.records import Span
 from annotate.errors import AnnotationError, ExportError
 from annotate.scheme.features import CONFIGS, config_features, ner_tag_names
 from annotate.scheme.schema import parse_schema
-from annotate.text.tokens import entities_from_tags, flat_entities
+from annotate.text.tokens import flat_entities
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_FILE = ROOT / "schemas" / "arms_news.yaml"
