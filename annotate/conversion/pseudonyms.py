@@ -12,6 +12,8 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
+from annotate.conversion.result_reader import is_int
+
 PREFIX = "annotator-"
 
 
@@ -51,22 +53,18 @@ class AnnotatorNames:
         return PREFIX + digest.hexdigest()[:8]
 
     def _remember(self, user_id: int, email: str) -> None:
-        if _is_int(user_id) and isinstance(email, str) and email.strip():
+        if is_int(user_id) and isinstance(email, str) and email.strip():
             self._emails[user_id] = email
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _identify(completed_by: Any) -> tuple[int | None, str | None]:
     """The user id and e-mail in ``completed_by``; ValueError when neither is there."""
-    if _is_int(completed_by):
+    if is_int(completed_by):
         return completed_by, None
     if isinstance(completed_by, Mapping):
         user_id = completed_by.get("id")
         email = completed_by.get("email")
-        user_id = user_id if _is_int(user_id) else None
+        user_id = user_id if is_int(user_id) else None
         email = email if isinstance(email, str) and email.strip() else None
         if user_id is not None or email is not None:
             return user_id, email

@@ -9,6 +9,7 @@ into the document text, and ``text[start:end] == span.text`` always holds.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import NamedTuple
 
 
@@ -34,6 +35,10 @@ class Claim:
     claimant_id: str | None
     stance: str | None
     attributes: dict[str, str | None] = field(default_factory=dict)
+
+
+span_order = attrgetter("start", "end", "label", "id")  # the order of entities in every record
+claim_order = attrgetter("start", "end", "id")  # the order of claims in every record
 
 
 @dataclass(frozen=True)

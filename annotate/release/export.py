@@ -34,7 +34,7 @@ from annotate import __version__
 from annotate.conversion.convert import AnnotatorNames, Problem, convert_task, iter_tasks
 from annotate.conversion.records import DocumentRecord
 from annotate.errors import AnnotationError, ExportError
-from annotate.filesystem import process_alive
+from annotate.filesystem import remove_leftovers
 from annotate.published.counts import ExportCounts, LabelCounter
 from annotate.published.layout import CARD, CHANGELOG, MANIFEST, SCHEMA_FILE
 from annotate.published.manifest import FORMAT, dumps, file_entries, source_of
@@ -315,22 +315,11 @@ def _work_folder(root: Path) -> Path:
     removing the work folders of export processes that no longer run."""
     try:
         root.mkdir(parents=True, exist_ok=True)
-        for stale in root.glob(WORK_PREFIX + "*"):
-            if stale.is_dir() and not _running(stale.name):
-                shutil.rmtree(stale, ignore_errors=True)
+        remove_leftovers(root, WORK_PREFIX, separator="-")
         return Path(tempfile.mkdtemp(prefix=f"{WORK_PREFIX}{os.getpid()}-", dir=root))
     except OSError as error:
         raise ExportError(f"{root}: cannot write the export here ({error.strerror or error}); "
                           "check the folder and its permissions, or give another --out") from None
-
-
-def _running(name: str) -> bool:
-    """Whether the process that made work folder ``name`` (``.export-<pid>-...``) still runs."""
-    try:
-        pid = int(name[len(WORK_PREFIX):].split("-", 1)[0])
-    except ValueError:
-        return False
-    return pid == os.getpid() or process_alive(pid)
 
 
 def _write_text(path: Path, text: str) -> None:

@@ -30,7 +30,7 @@ from label_studio_sdk import LabelStudio
 
 from annotate import __version__
 from annotate.errors import ExportError, ProjectError
-from annotate.filesystem import process_alive
+from annotate.filesystem import remove_leftovers
 from annotate.studio.api import find_project, get_project, server_url
 from annotate.studio.connection import call_with_retries
 
@@ -238,20 +238,8 @@ def _write_json(path: Path, content: dict[str, Any]) -> None:
 
 def _remove_stale_parts(out: Path) -> None:
     """Remove temp files that killed pulls of ``out`` left behind (their process is gone)."""
-    prefix = f".{out.name}."
-    folder = out.parent if str(out.parent) else Path(".")
-    for leftover in folder.glob(f".{_glob_escape(out.name)}.*"):
-        rest = leftover.name[len(prefix):]
-        pid_text = rest.split(".", 1)[0]
-        if not rest.endswith((PART_SUFFIX, PART_SUFFIX + ".meta.json")) or not pid_text.isdigit():
-            continue
-        if not process_alive(int(pid_text)):
-            with contextlib.suppress(OSError):
-                leftover.unlink()
-
-
-def _glob_escape(name: str) -> str:
-    return "".join(f"[{char}]" if char in "*?[" else char for char in name)
+    remove_leftovers(out.parent if str(out.parent) else Path("."), f".{out.name}.", separator=".",
+                     suffixes=(PART_SUFFIX, PART_SUFFIX + ".meta.json"))
 
 
 def _iso(value: Any) -> str | None:
