@@ -9,6 +9,11 @@ The data flows one way, a task at a time, so memory stays flat however large the
 Predictions are not read: the dataset publishes annotations only. Tables are built and written
 by a :mod:`annotate.release.row_writer_process`, in this process or shared with a second one.
 
+Before the finished work folder becomes a version, validation's row and cross-config checks
+(:class:`annotate.validation.row_checks.RowChecker`) read its data files back: a version that
+``annotate validate`` would refuse is never published (with ``quarantine``, the documents
+concerned are left out in a second pass and listed).
+
 Everything is written into a dot-prefixed work folder inside the output root and renamed to
 ``vX.Y.Z`` only when complete: a crash or a kill leaves no version folder, and the next run
 removes work folders whose process is gone. The version is chosen (or checked) after the data
@@ -33,7 +38,7 @@ from datasets import Features
 from annotate import __version__
 from annotate.conversion.convert import AnnotatorNames, Problem, convert_task, iter_tasks
 from annotate.conversion.records import DocumentRecord
-from annotate.errors import AnnotationError, ExportError
+from annotate.errors import AnnotationError, ExportError, ValidationFailed
 from annotate.filesystem import remove_leftovers
 from annotate.published.counts import ExportCounts, LabelCounter
 from annotate.published.layout import CARD, CHANGELOG, MANIFEST, SCHEMA_FILE
@@ -54,6 +59,9 @@ from annotate.release.row_writer_process import Files, LocalSink, ProcessSink, R
 from annotate.scheme.features import DEFAULT_CONFIG, class_label_names, config_features
 from annotate.scheme.guidelines import guidelines_markdown
 from annotate.scheme.schema import Schema
+from annotate.validation.findings import ERROR, Findings
+from annotate.validation.row_checks import RowChecker
+from annotate.wording import counted
 
 WORK_PREFIX = ".export-"
 PARALLEL_FROM_BYTES = 8 * 2**20  # raw exports this large build rows in a second process
@@ -138,6 +146,12 @@ def export(input_path: Path | str, *, schema: Schema, out_root: Path | str = "ex
     work = _work_folder(request.root)
     try:
         state, files = _build(request, schema, history, work)
+        failing = _check_rows(request, schema, work, files, can_leave_out=request.quarantine)
+        if failing:  # quarantine: the same pass again without the documents that fail
+            shutil.rmtree(work, ignore_errors=True)
+            work = _work_folder(request.root)
+            state, files = _build(request, schema, history, work, failing)
+            _check_rows(request, schema, work, files, can_leave_out=False)
         return _publish(request, schema, history, state, files, work)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
@@ -163,14 +177,16 @@ def _read_history(request: _Request, schema: Schema) -> _History:
     return _History(latest, frozenset(latest_splits), splits)
 
 
-def _build(request: _Request, schema: Schema, history: _History, work: Path) -> tuple[_Pass, Files]:
-    """Stream the raw export into Parquet files under ``work``; raise if it holds problems
-    (without quarantine) or no document to publish."""
+def _build(request: _Request, schema: Schema, history: _History, work: Path,
+           left_out: Mapping[str, str] | None = None) -> tuple[_Pass, Files]:
+    """Stream the raw export into Parquet files under ``work``, without the documents of
+    ``left_out`` (id -> why); raise if it holds problems (without quarantine) or no document
+    to publish."""
     state = _Pass(ExportCounts(), LabelCounter(schema))
     sink = _open_sink(work, schema, config_features(schema), request.source_file.stat().st_size)
     try:
         with fewer_collections():
-            _stream(request, schema, state, sink, SplitAssigner(request.ratios, history.splits))
+            _stream(request, schema, state, sink, SplitAssigner(request.ratios, history.splits), left_out or {})
         state.source = source_of(request.source_file)  # while a row writer process finishes its files
         files = sink.close()
     except BaseException:
@@ -252,7 +268,8 @@ def _spare_core() -> bool:
     return cores > 1 and load <= cores - 1
 
 
-def _stream(request: _Request, schema: Schema, state: _Pass, sink: RowSink, assign: SplitAssigner) -> None:
+def _stream(request: _Request, schema: Schema, state: _Pass, sink: RowSink, assign: SplitAssigner,
+            left_out: Mapping[str, str]) -> None:
     """The one pass over the raw export. Once a problem is found without quarantine, only
     problems are collected (nothing more is built)."""
     names = AnnotatorNames(include_emails=request.include_emails)
@@ -261,6 +278,15 @@ def _stream(request: _Request, schema: Schema, state: _Pass, sink: RowSink, assi
     for task in iter_tasks(request.source_file):
         counts.tasks += 1
         record, found = convert_task(task, schema, names=names, predictions=False)
+        if record is not None and record.id in left_out:
+            if record.id not in state.tasks_of:  # once per document, however many tasks hold it
+                state.tasks_of[record.id] = record.task_id
+                state.problems.append(Problem(record.id, record.task_id, None, None,
+                                              f"left out: the version would not pass validation: "
+                                              f"{left_out[record.id]}"))
+                counts.problems += 1
+                counts.quarantined_documents += 1
+            continue
         if record is not None:
             first = state.tasks_of.setdefault(record.id, record.task_id)
             if first != record.task_id:
@@ -286,6 +312,26 @@ def _stream(request: _Request, schema: Schema, state: _Pass, sink: RowSink, assi
         state.labels.add(gold)
         state.document_ids.add(record.id)
         sink.add(assign(record.id), record, gold)
+
+
+def _check_rows(request: _Request, schema: Schema, work: Path, files: Files, *, can_leave_out: bool) -> dict[str, str]:
+    """Validation's row and cross-config checks on the data files in ``work``: nothing when they
+    pass; with ``can_leave_out``, the documents that fail (id -> first error); otherwise
+    :class:`ValidationFailed` with validation's lines (paths inside the version)."""
+    findings = Findings()
+    checker = RowChecker(schema, findings)
+    checker.check({config: {split: work / f.path for split, f in splits.items()} for config, splits in files.items()})
+    errors = [failure for failure in findings.failures if failure.severity == ERROR]
+    if not errors:
+        return {}
+    if can_leave_out and checker.failing:
+        return checker.failing
+    inside = str(work) + os.sep
+    raise ValidationFailed(
+        f"{request.source_file}: the version would not pass annotate validate ({counted(len(errors), 'error')}); "
+        "nothing was written. Fix the documents named in Label Studio and pull again"
+        + ("" if request.quarantine else ", or export with --quarantine to leave them out"),
+        problems=[str(replace(failure, file=failure.file.removeprefix(inside))) for failure in errors])
 
 
 def _without_problems(record: DocumentRecord | None, found: list[Problem],

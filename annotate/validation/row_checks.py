@@ -108,6 +108,7 @@ class RowChecker:
         self.checked: set[str] = set()  # configs whose every file was read
         self.ids: dict[str, dict[Any, tuple[Path, int]]] = {config: {} for config in CONFIGS}
         self.ner_current: _NerDocument | None = None
+        self.failing: dict[str, str] = {}  # document id -> the first error of its rows
 
     def check(self, data_files: dict[str, dict[str, Path]]) -> DataSummary:
         """Check every file of ``data_files`` (config -> split -> Parquet file)."""
@@ -141,6 +142,12 @@ class RowChecker:
         """A failure at ``at``; the message starts with the document id when it is known."""
         prefix = f"document {at.document}: " if at.document is not None else ""
         self.findings.error(at.file, prefix + message, config=at.config, row=at.row, field=field_name)
+        self._blame(at.document, message)
+
+    def _blame(self, document_id: Any, message: str) -> None:
+        """Remember the first error of each document (an export leaves those out with --quarantine)."""
+        if isinstance(document_id, str):
+            self.failing.setdefault(document_id, message)
 
     def _readable(self, config: str, path: Path) -> bool:
         """Whether ``path`` is Parquet with the schema's features (then its rows are read)."""
@@ -159,7 +166,8 @@ class RowChecker:
     def _row_of_document(self, config: str, split: str, at: _At, row: dict) -> tuple[_Document, _At] | None:
         """Check the id of a row of ``config`` (not ``documents``) and find its document; the
         document and the row's place naming it, or None when the row names no known document."""
-        self._unique_id(config, at, row.get("id"))
+        if not self._unique_id(config, at, row.get("id")):
+            self._blame(row.get("document_id"), f"a {config} row id appears twice")
         document = self._document_of(at, split, row.get("document_id"))
         if document is None:
             return None
@@ -278,6 +286,7 @@ class RowChecker:
 
     def _document(self, split: str, at: _At, row: dict) -> None:
         if not self._unique_id("documents", at, row.get("id")):
+            self._blame(row.get("id"), "its id appears twice in the documents config")
             return
         at = _At(at.file, at.config, at.row, row["id"])
         text = row.get("text")

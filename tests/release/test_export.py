@@ -41,10 +41,11 @@ import annotate.release.row_writer_process as rowsink_module
 from annotate.cli import main
 from annotate.conversion.pseudonyms import AnnotatorNames
 from annotate.conversion.records import Span
-from annotate.errors import AnnotationError, ExportError
+from annotate.errors import AnnotationError, ExportError, ValidationFailed
 from annotate.scheme.features import CONFIGS, config_features, ner_tag_names
 from annotate.scheme.schema import parse_schema
 from annotate.text.tokens import flat_entities
+from annotate.validation.validate import validate
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_FILE = ROOT / "schemas" / "arms_news.yaml"
@@ -530,6 +531,65 @@ def test_a_document_in_two_tasks_is_a_problem(tmp_path, schema):
         dataset_module.export(raw, schema=schema, out_root=tmp_path / "exports", version="1.0.0")
     assert caught.value.problems == ["document doc-tehran (task 99): the same document is also task 3; "
                                      "delete the duplicate task in Label Studio and pull again"]
+
+
+# -- nothing published that validation would refuse ----------------------------------------------
+
+
+def _claimant_lost_tasks() -> list[dict]:
+    """Three annotators link one claim to three different entities that each of them alone has:
+    the latest claimant wins the tie, but its entity is in one of three annotations, not kept."""
+    title, text = NEWS[0]
+    claim = "the contract is being implemented"
+    linked = [("k", "Vladimir Kozhin", "PERSON"), ("t", "TASS", "ORG"), ("i", "Iran", "GPE")]
+    annotations = [annotation(700 + n, n + 1, Annotator(text).entity(f"{r}{n}", needle, label)
+                              .claim(f"c{n}", claim, stance="FAVOR", claimant=f"{r}{n}").stance("FAVOR"),
+                              updated=f"2025-03-0{n + 1}T10:00:00.000000Z")
+                   for n, (r, needle, label) in enumerate(linked)]
+    return [task(70, "doc-claimant-lost", title, text, annotations), *[filler_document(n, 200 + n) for n in range(4)]]
+
+
+def _claimant_required(schema):
+    source = copy.deepcopy(schema.source)
+    source["claims"]["claimant"]["required"] = True
+    return parse_schema(source)
+
+
+def test_a_gold_claim_that_lost_its_required_claimant_stops_the_export_with_validations_line(tmp_path, schema):
+    raw = write_export(tmp_path / "raw.json", _claimant_lost_tasks())
+    root = tmp_path / "exports"
+    with pytest.raises(ValidationFailed, match="would not pass annotate validate.*nothing was written") as caught:
+        dataset_module.export(raw, schema=_claimant_required(schema), out_root=root, version="1.0.0")
+    assert any(line.startswith("data/documents/") and "document doc-claimant-lost: claim c2 has no claimant, but "
+               "the schema requires one" in line for line in caught.value.problems)
+    assert list(root.iterdir()) == []
+
+
+def test_quarantine_leaves_out_the_document_whose_gold_claim_lost_its_claimant(tmp_path, schema):
+    raw = write_export(tmp_path / "raw.json", _claimant_lost_tasks())
+    result = dataset_module.export(raw, schema=_claimant_required(schema), out_root=tmp_path / "exports",
+                                   version="1.0.0", quarantine=True)
+    lines = [json.loads(line) for line in (result.path / "quarantine.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(item["document_id"], item["task_id"]) for item in lines] == [("doc-claimant-lost", 70)]
+    assert "would not pass validation" in lines[0]["message"] and "no claimant" in lines[0]["message"]
+    assert result.counts["documents"] == 4 and result.counts["documents_quarantined"] == 1
+    assert validate(result.path).ok
+
+
+def test_the_same_task_twice_in_a_raw_file_never_publishes_a_duplicate_document(tmp_path, schema, cache):
+    # Two exports concatenated: the second holds a task of the first again, same task id.
+    raw = write_export(tmp_path / "raw.json", realistic_export(fillers=3) + [tehran_document()])
+    root = tmp_path / "exports"
+    with pytest.raises(ValidationFailed) as caught:
+        dataset_module.export(raw, schema=schema, out_root=root, version="1.0.0")
+    assert any("config documents" in line and 'id "doc-tehran" appears twice' in line
+               for line in caught.value.problems)
+    assert list(root.iterdir()) == []
+    result = dataset_module.export(raw, schema=schema, out_root=root, version="1.0.0", quarantine=True)
+    documents = [row["id"] for row in _rows(result.path, "documents", cache)]
+    assert "doc-tehran" not in documents and len(documents) == len(set(documents)) == 5
+    assert [problem.document_id for problem in result.quarantined] == ["doc-tehran"]
+    assert validate(result.path).ok
 
 
 def test_an_export_without_any_completed_annotation_publishes_nothing(tmp_path, schema):
