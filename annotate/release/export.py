@@ -7,7 +7,7 @@ The data flows one way, a task at a time, so memory stays flat however large the
         --DatasetWriter--> Parquet per config/split
 
 Predictions are not read: the dataset publishes annotations only. Tables are built and written
-by a :mod:`annotate.release.row_writer_process`, in this process or shared with a second one.
+by a :class:`annotate.release.row_writer.RowWriter`, in this one process.
 
 Before the finished work folder becomes a version, validation's row and cross-config checks
 (:class:`annotate.validation.row_checks.RowChecker`) read its data files back: a version that
@@ -33,7 +33,6 @@ from typing import Any
 
 import datasets
 import pyarrow
-from datasets import Features
 
 from annotate import __version__
 from annotate.conversion.convert import AnnotatorNames, Problem, convert_task, iter_tasks
@@ -42,11 +41,11 @@ from annotate.errors import AnnotationError, ExportError, ValidationFailed
 from annotate.filesystem import remove_leftovers
 from annotate.published.counts import ExportCounts, LabelCounter
 from annotate.published.layout import CARD, CHANGELOG, MANIFEST, SCHEMA_FILE
-from annotate.published.manifest import FORMAT, dumps, file_entries, source_of
+from annotate.published.manifest import FORMAT, dumps, file_entries, sha256_file, source_of
 from annotate.published.reader import PublishedVersion
 from annotate.published.splits import SplitAssigner, check_ratios
 from annotate.published.versions import Changes, Version, changes_between, choose, published
-from annotate.release.card import CardFacts, dataset_card
+from annotate.release.card import CardFacts, agreement_section, dataset_card
 from annotate.release.changelog import (
     VersionDiff,
     changelog_markdown,
@@ -55,7 +54,7 @@ from annotate.release.changelog import (
 )
 from annotate.release.gold_merge import merge
 from annotate.release.parquet import WrittenFile
-from annotate.release.row_writer_process import Files, LocalSink, ProcessSink, RowSink, fewer_collections
+from annotate.release.row_writer import Files, RowWriter, fewer_collections
 from annotate.scheme.features import DEFAULT_CONFIG, class_label_names, config_features
 from annotate.scheme.guidelines import guidelines_markdown
 from annotate.scheme.schema import Schema
@@ -64,7 +63,6 @@ from annotate.validation.row_checks import RowChecker
 from annotate.wording import counted
 
 WORK_PREFIX = ".export-"
-PARALLEL_FROM_BYTES = 8 * 2**20  # raw exports this large build rows in a second process
 GUIDELINES = "GUIDELINES.md"
 QUARANTINE = "quarantine.jsonl"
 SPLIT_METHOD = ("first 8 bytes of SHA-256 of the document id, as a number in [0, 1), against the "
@@ -83,6 +81,7 @@ class ExportResult:
     previous: str | None = None
     reasons: list[str] = field(default_factory=list)
     quarantined: list[Problem] = field(default_factory=list)
+    unchanged: bool = False  # nothing new since ``version`` (the latest, at ``path``): nothing written
 
 
 @dataclass(frozen=True)
@@ -183,11 +182,12 @@ def _build(request: _Request, schema: Schema, history: _History, work: Path,
     ``left_out`` (id -> why); raise if it holds problems (without quarantine) or no document
     to publish."""
     state = _Pass(ExportCounts(), LabelCounter(schema))
-    sink = _open_sink(work, schema, config_features(schema), request.source_file.stat().st_size)
+    arrow_schemas = {config: features.arrow_schema for config, features in config_features(schema).items()}
+    sink = RowWriter(work, schema, arrow_schemas)
     try:
         with fewer_collections():
             _stream(request, schema, state, sink, SplitAssigner(request.ratios, history.splits), left_out or {})
-        state.source = source_of(request.source_file)  # while a row writer process finishes its files
+        state.source = source_of(request.source_file)
         files = sink.close()
     except BaseException:
         sink.abandon()
@@ -206,6 +206,12 @@ def _publish(request: _Request, schema: Schema, history: _History, state: _Pass,
              work: Path) -> ExportResult:
     """Choose the version, write the card, schema, changelog and manifest, rename into place."""
     latest = history.latest
+    counts = state.counts.as_dict()
+    if latest is not None and _nothing_new(request, schema, latest, state.source, counts, files, work):
+        shutil.rmtree(work, ignore_errors=True)
+        return ExportResult(version=str(latest.version), path=latest.path, counts=counts, unchanged=True,
+                            rows={config: {split: f.rows for split, f in splits.items()}
+                                  for config, splits in files.items()})
     changes = None
     if latest is not None:
         changes = changes_between(latest.class_labels, class_label_names(schema),
@@ -217,7 +223,6 @@ def _publish(request: _Request, schema: Schema, history: _History, state: _Pass,
     label_counts = state.labels.as_dict()
     diff = diff_versions(latest, paths, label_counts, __version__) if latest is not None else VersionDiff()
     reasons = changes.reasons if changes is not None else []
-    counts = state.counts.as_dict()
     _write_texts(work, schema, chosen, state, diff, reasons, counts, latest, request.quarantine)
     facts = CardFacts(
         schema=schema, version=str(chosen), features=config_features(schema), files=files,
@@ -244,31 +249,7 @@ def _publish(request: _Request, schema: Schema, history: _History, state: _Pass,
     )
 
 
-def _open_sink(work: Path, schema: Schema, features: dict[str, Features], input_size: int) -> RowSink:
-    """A second process for a large export when a core is free for it: the files are the same
-    byte for byte either way, only the time differs."""
-    schemas = {config: config_features.arrow_schema for config, config_features in features.items()}
-    if input_size >= PARALLEL_FROM_BYTES and _spare_core():
-        return ProcessSink(work, schema, schemas)
-    return LocalSink(work, schema, schemas)
-
-
-def _spare_core() -> bool:
-    """Whether a second process would have a core to itself: more than one usable core, and a
-    one-minute load average below their number minus one (on a busy machine the second
-    process only adds the cost of talking to it)."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 1
-    try:
-        load = os.getloadavg()[0]
-    except (AttributeError, OSError):
-        load = 0.0
-    return cores > 1 and load <= cores - 1
-
-
-def _stream(request: _Request, schema: Schema, state: _Pass, sink: RowSink, assign: SplitAssigner,
+def _stream(request: _Request, schema: Schema, state: _Pass, sink: RowWriter, assign: SplitAssigner,
             left_out: Mapping[str, str]) -> None:
     """The one pass over the raw export. Once a problem is found without quarantine, only
     problems are collected (nothing more is built)."""
@@ -312,6 +293,29 @@ def _stream(request: _Request, schema: Schema, state: _Pass, sink: RowSink, assi
         state.labels.add(gold)
         state.document_ids.add(record.id)
         sink.add(assign(record.id), record, gold)
+
+
+def _nothing_new(request: _Request, schema: Schema, latest: PublishedVersion, source: dict[str, Any],
+                 counts: dict[str, int], files: Files, work: Path) -> bool:
+    """Whether the version would repeat ``latest``: the same data files byte for byte (so a new
+    toolkit that derives other rows is a change), the same schema, and the same facts in the
+    card (counts, source and snapshot, split ratios, quarantine, agreement figures)."""
+    manifest = latest.manifest
+    recorded = manifest.get("files") if isinstance(manifest.get("files"), dict) else {}
+    data = {f.path for splits in files.values() for f in splits.values()}
+    if {path for path in recorded if path.startswith("data/")} != data:
+        return False
+    if any(not isinstance(recorded[path], dict) or recorded[path].get("sha256") != sha256_file(work / path)
+           for path in sorted(data)):
+        return False
+    card = latest.path / CARD
+    return (manifest.get("schema", {}).get("fingerprint") == schema.fingerprint
+            and manifest.get("counts") == counts
+            and manifest.get("source") == source
+            and manifest.get("splits", {}).get("ratios") == request.ratios
+            and (manifest.get("quarantine") is not None) == request.quarantine
+            and card.is_file()
+            and "\n".join(agreement_section(request.agreement)) in card.read_text(encoding="utf-8"))
 
 
 def _check_rows(request: _Request, schema: Schema, work: Path, files: Files, *, can_leave_out: bool) -> dict[str, str]:

@@ -37,7 +37,7 @@ from iob2_decoder import entities_from_tags
 
 import annotate.release.export as dataset_module
 import annotate.release.parquet as parquet_module
-import annotate.release.row_writer_process as rowsink_module
+import annotate.release.row_writer as row_writer_module
 from annotate.cli import main
 from annotate.conversion.pseudonyms import AnnotatorNames
 from annotate.conversion.records import Span
@@ -266,38 +266,10 @@ def test_the_same_input_and_version_rebuild_byte_identical_files(tmp_path, raw, 
     assert _digests(rebuilt.path) == _digests(version)
 
 
-@pytest.fixture
-def worker_process(monkeypatch):
-    """Every export builds its rows in a second process (normally only large ones on a quiet machine)."""
-    monkeypatch.setattr(dataset_module, "PARALLEL_FROM_BYTES", 0)
-    monkeypatch.setattr(dataset_module, "_spare_core", lambda: True)
-
-
-@pytest.mark.parametrize("behind", [0, 1000], ids=["export-derives-ner-and-claims", "worker-derives-them"])
-def test_the_worker_process_writes_the_same_bytes_as_the_export_itself(tmp_path, raw, schema, version,
-                                                                        worker_process, monkeypatch, behind):
-    monkeypatch.setattr(rowsink_module, "BATCH", 7)  # several batches, cut anywhere
-    monkeypatch.setattr(rowsink_module, "BEHIND", behind)
+def test_batches_of_any_size_write_the_same_bytes(tmp_path, raw, schema, version, monkeypatch):
+    monkeypatch.setattr(row_writer_module, "BATCH", 7)  # several batches, cut anywhere
     rebuilt = dataset_module.export(raw, schema=schema, out_root=tmp_path / "exports", version="1.0.0")
     assert _digests(rebuilt.path) == _digests(version)
-
-
-def test_a_worker_process_that_dies_stops_the_export_with_one_line(tmp_path, raw, schema, worker_process,
-                                                                     monkeypatch):
-    original = rowsink_module.ProcessSink.add
-
-    def add_then_lose_the_worker(self, split, record, gold):
-        original(self, split, record, gold)
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-
-    monkeypatch.setattr(rowsink_module, "BATCH", 2)
-    monkeypatch.setattr(rowsink_module.ProcessSink, "add", add_then_lose_the_worker)
-    root = tmp_path / "exports"
-    with pytest.raises(ExportError, match="the row writer process stopped unexpectedly .*nothing was published"):
-        dataset_module.export(raw, schema=schema, out_root=root, version="1.0.0")
-    assert list(root.iterdir()) == []
 
 
 def test_a_crash_while_writing_leaves_no_version_folder_and_no_work_folder(tmp_path, raw, schema, monkeypatch):
@@ -406,6 +378,31 @@ def test_a_new_toolkit_that_derives_rows_differently_is_a_patch_whose_changelog_
     assert "Built with annotate 9.9.9 (1.0.0 was built with annotate " in changelog
 
 
+def test_exporting_input_that_changed_nothing_writes_no_version(tmp_path, schema, capsys):
+    root = tmp_path / "exports"
+    raw = write_export(tmp_path / "raw.json", realistic_export(fillers=3))
+    first = dataset_module.export(raw, schema=schema, out_root=root, version="1.0.0")
+    before = _digests(root)
+    again = dataset_module.export(raw, schema=schema, out_root=root, bump="auto")
+    assert again.unchanged and again.version == "1.0.0" and again.path == first.path
+    assert main(["export", "--input", str(raw), "--bump", "patch", "--out", str(root),
+                 "--schema", str(SCHEMA_FILE)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out == [f"nothing new since version 1.0.0 ({first.path}): the data files, the schema and the card's "
+                   "facts would be the same; no version written"]
+    assert sorted(p.name for p in root.iterdir()) == ["v1.0.0"] and _digests(root) == before
+
+
+def test_the_same_data_with_other_card_facts_is_a_new_version(tmp_path, schema):
+    root = tmp_path / "exports"
+    raw = write_export(tmp_path / "raw.json", realistic_export(fillers=3))
+    dataset_module.export(raw, schema=schema, out_root=root, version="1.0.0")
+    figures = {"markdown": "| measure | value |\n|---|---|\n| Cohen's kappa | 0.71 |\n"}
+    result = dataset_module.export(raw, schema=schema, out_root=root, bump="auto", agreement=figures)
+    assert not result.unchanged and result.version == "1.0.1"
+    assert "Cohen's kappa | 0.71" in (result.path / "README.md").read_text(encoding="utf-8")
+
+
 def test_a_published_schema_with_a_key_this_toolkit_refuses_does_not_block_the_next_version(tmp_path, schema):
     # An earlier toolkit ignored unknown schema keys and published them; that version never changes.
     root = tmp_path / "exports"
@@ -413,7 +410,8 @@ def test_a_published_schema_with_a_key_this_toolkit_refuses_does_not_block_the_n
     first = dataset_module.export(raw, schema=schema, out_root=root, version="1.0.0")
     shipped = first.path / "schema.yaml"
     shipped.write_text(shipped.read_text(encoding="utf-8") + "notes: reviewed by the team\n", encoding="utf-8")
-    assert dataset_module.export(raw, schema=schema, out_root=root, bump="auto").version == "1.0.1"
+    more = write_export(tmp_path / "more.json", realistic_export(fillers=4))
+    assert dataset_module.export(more, schema=schema, out_root=root, bump="auto").version == "1.1.0"
 
 
 def test_a_removed_label_needs_a_major_step(tmp_path, schema):
