@@ -18,12 +18,14 @@ are read a row group at a time; only the documents' text and spans are kept for 
 
 from __future__ import annotations
 
+import operator
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 from datasets import Features
 
@@ -79,7 +81,13 @@ class _NerDocument:
     starts: list[int] = field(default_factory=list)
     ends: list[int] = field(default_factory=list)
     tags: list[int] = field(default_factory=list)
-    places: list[tuple[_At, int]] = field(default_factory=list)  # per token: its row and index in it
+    firsts: list[int] = field(default_factory=list)  # per row: the index of its first token
+    rows: list[_At] = field(default_factory=list)
+
+    def place(self, index: int) -> tuple[_At, int]:
+        """The row of token ``index`` and the token's index in that row."""
+        row = bisect_right(self.firsts, index) - 1
+        return self.rows[row], index - self.firsts[row]
 
 
 @dataclass
@@ -329,6 +337,13 @@ class RowChecker:
                                         f"and {len(ends)} token_ends; they must be equally many, at least one")
             return
         text = document.text
+        current.firsts.append(len(current.starts))
+        current.rows.append(at)
+        if self._clean_ner_row(current, text, tokens, tags, starts, ends):
+            current.starts += starts
+            current.ends += ends
+            current.tags += tags
+            return
         for index, (token, tag, start, end) in enumerate(zip(tokens, tags, starts, ends)):
             previous = current.ends[-1] if current.ends else 0
             if start is None or end is None or not previous <= start < end <= len(text):
@@ -346,7 +361,19 @@ class RowChecker:
             current.starts.append(start)
             current.ends.append(end)
             current.tags.append(tag)
-            current.places.append((at, index))
+
+    def _clean_ner_row(self, current: _NerDocument, text: str, tokens: list, tags: list, starts: list,
+                       ends: list) -> bool:
+        """Whether a row passes every check of the token loop in :meth:`_ner_row` (tested for the
+        whole row at once: most rows do; a row that does not is checked token by token)."""
+        previous = current.ends[-1] if current.ends else 0
+        try:
+            return (previous <= starts[0] and ends[-1] <= len(text)
+                    and all(map(operator.lt, starts, ends)) and all(map(operator.le, ends, starts[1:]))
+                    and set(map(type, tags)) == {int} and 0 <= min(tags) and max(tags) < len(self.tag_names)
+                    and tokens == [text[start:end] for start, end in zip(starts, ends)])
+        except TypeError:  # an offset or a tag is missing
+            return False
 
     def _finish_ner(self) -> None:
         """Compare one document's tokens and tags, gathered from its rows, with its entities."""
@@ -355,10 +382,11 @@ class RowChecker:
             return
         text, starts, ends = current.document.text, current.starts, current.ends
         bounds = [0, *ends]
-        for index, start in enumerate([*starts, len(text)]):
-            gap = text[bounds[index]:start]
+        gaps = [text[end:start] for end, start in zip(bounds, [*starts, len(text)])]
+        for index, gap in enumerate(gaps if "".join(gaps).strip() else ()):  # most documents: nothing to look at
+            start = starts[index] if index < len(starts) else len(text)
             if gap.strip():
-                at, position = current.places[min(index, len(starts) - 1)]
+                at, position = current.place(min(index, len(starts) - 1))
                 self._error(at, f"tokens[{position}]", f"text[{bounds[index]}:{start}] = {show(gap)} is in no "
                                                        "token; the ner rows must cover all text but white space")
         entities = flat_entities(current.document.entities, self.entity_names)
@@ -366,7 +394,7 @@ class RowChecker:
             for offset in (entity.start, entity.end):
                 index = bisect_right(starts, offset) - 1
                 if index >= 0 and starts[index] < offset < ends[index]:
-                    at, position = current.places[index]
+                    at, position = current.place(index)
                     self._error(at, f"tokens[{position}]",
                                 f"entity {entity.id} ({entity.label} {show(entity.text)}) has a boundary inside "
                                 f"token {show(text[starts[index]:ends[index]])}; tokens must be cut there")
@@ -375,7 +403,7 @@ class RowChecker:
         wrong = [index for index, (tag, want) in enumerate(zip(current.tags, expected)) if tag != want and tag >= 0]
         shown = wrong[:TAG_MISMATCHES_SHOWN]
         for index in shown:
-            at, position = current.places[index]
+            at, position = current.place(index)
             more = ""
             if index == shown[-1] and len(wrong) > len(shown):
                 more = f" ({len(wrong) - len(shown)} more tokens of this document differ)"
@@ -458,9 +486,30 @@ class RowChecker:
 
 
 def _rows(path: Path) -> Iterator[tuple[int, dict]]:
-    """``(index, row)`` for every row of a Parquet file, a row group at a time."""
+    """``(index, row)`` for every row of a Parquet file, a row group at a time: the same rows as
+    ``to_pylist``, made a column at a time (several times faster for the ``ner`` lists)."""
     index = 0
     for batch in pq.ParquetFile(path).iter_batches(batch_size=1024):
-        for row in batch.to_pylist():
-            yield index, row
+        names = batch.schema.names
+        for values in zip(*(_python_values(column) for column in batch.columns)):
+            yield index, dict(zip(names, values))
             index += 1
+
+
+def _python_values(column: pa.Array) -> list:
+    """``column.to_pylist()``, made faster where there are no nulls: integers through NumPy,
+    lists and structs from their flat children (pyarrow makes each struct value slowly)."""
+    kind = column.type
+    if column.null_count:
+        return column.to_pylist()
+    if pa.types.is_integer(kind):
+        return column.to_numpy().tolist()
+    if pa.types.is_struct(kind) and kind.num_fields:
+        names = [field.name for field in kind]
+        return [dict(zip(names, values)) for values in zip(*(_python_values(child) for child in column.flatten()))]
+    if pa.types.is_list(kind):
+        flat = _python_values(column.flatten())
+        offsets = column.offsets.to_numpy()
+        bounds = (offsets - offsets[0]).tolist()
+        return [flat[start:end] for start, end in zip(bounds, bounds[1:])]
+    return column.to_pylist()
