@@ -248,7 +248,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tasks", type=int, default=5000)
     parser.add_argument("--large", type=int, default=50000, help="task count of the memory comparison (0: skip)")
-    parser.add_argument("--repeat", type=int, default=3, help="timed rounds; the medians are the result")
+    parser.add_argument("--repeat", type=int, default=3, help="timed rounds; the medians are the result (0: none)")
     parser.add_argument("--keep", metavar="DIR", help="keep the generated files in DIR")
     args = parser.parse_args()
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-export-"))
@@ -261,26 +261,27 @@ def main() -> int:
               f"(written in {time.perf_counter() - started:.1f} s)")
 
         print(f"load average {os.getloadavg()[0]:.2f}; every timed process is pinned to core 0 (taskset -c 0)")
-        rounds = []
-        for number in range(1, args.repeat + 1):
-            baseline = time_baseline(raw, work)
-            export, checks = time_export(raw, work / "exports")
-            rounds.append((baseline, export, checks))
-            print(f"round {number}: SDK Converter JSON_MIN {baseline:5.2f} s; annotate export {export:5.2f} s "
-                  f"(of which validation's checks {checks:5.2f} s); ratio {export / baseline:.2f}   "
-                  f"(load average {os.getloadavg()[0]:.2f})")
-        baseline, export, checks = (statistics.median(column) for column in zip(*rounds))
-        ratio = statistics.median(e / b for b, e, _ in rounds)
-        ratio_unchecked = statistics.median((e - c) / b for b, e, c in rounds)
-        print(f"median of {len(rounds)} rounds, one core:")
-        print(f"  SDK Converter JSON_MIN:                  {baseline:6.2f} s")
-        print(f"  annotate export, checks included:        {export:6.2f} s")
-        print(f"  of which validation's checks:            {checks:6.2f} s")
-        print(f"  ratio export / converter:                {ratio:6.2f}   (target <= 1.0); "
-              f"without the checks {ratio_unchecked:.2f}")
-        costs = time_checks(work / "exports" / "v1.0.0")
-        print("validation's row checks by config (in this process): "
-              + ", ".join(f"{config} {seconds:.2f} s" for config, seconds in costs.items()))
+        if args.repeat:  # 0: memory only
+            rounds = []
+            for number in range(1, args.repeat + 1):
+                baseline = time_baseline(raw, work)
+                export, checks = time_export(raw, work / "exports")
+                rounds.append((baseline, export, checks))
+                print(f"round {number}: SDK Converter JSON_MIN {baseline:5.2f} s; annotate export {export:5.2f} s "
+                      f"(of which validation's checks {checks:5.2f} s); ratio {export / baseline:.2f}   "
+                      f"(load average {os.getloadavg()[0]:.2f})")
+            baseline, export, checks = (statistics.median(column) for column in zip(*rounds))
+            ratio = statistics.median(e / b for b, e, _ in rounds)
+            ratio_unchecked = statistics.median((e - c) / b for b, e, c in rounds)
+            print(f"median of {len(rounds)} rounds, one core:")
+            print(f"  SDK Converter JSON_MIN:                  {baseline:6.2f} s")
+            print(f"  annotate export, checks included:        {export:6.2f} s")
+            print(f"  of which validation's checks:            {checks:6.2f} s")
+            print(f"  ratio export / converter:                {ratio:6.2f}   (target <= 1.0); "
+                  f"without the checks {ratio_unchecked:.2f}")
+            costs = time_checks(work / "exports" / "v1.0.0")
+            print("validation's row checks by config (in this process): "
+                  + ", ".join(f"{config} {seconds:.2f} s" for config, seconds in costs.items()))
 
         if args.large:
             large_raw = write_synthetic(work / f"raw-{args.large}.json", args.large)

@@ -29,6 +29,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from datasets import Features
 
+from annotate.conversion.problems import SHOWN
 from annotate.conversion.records import Claim, GoldDocument, Span
 from annotate.published.counts import LabelCounter
 from annotate.scheme.features import CONFIGS, config_features, ner_tag_names
@@ -38,11 +39,12 @@ from annotate.validation.findings import Findings
 from annotate.validation.loading import feature_differences
 
 TAG_MISMATCHES_SHOWN = 3
-SHOWN = 40  # characters of a value quoted in a message
 
 
 def show(text: Any) -> str:
-    """A value quoted for a message, shortened in the middle to ``SHOWN`` characters."""
+    """A value quoted for a message, shortened in the middle to ``SHOWN`` characters (not
+    :func:`annotate.conversion.problems.short`, which cuts the end: a published value is
+    recognised by both its ends)."""
     if not isinstance(text, str):
         return repr(text)
     if len(text) > SHOWN:
