@@ -9,8 +9,8 @@ The data flows one way, a task at a time, so memory stays flat however large the
 Predictions are not read: the dataset publishes annotations only. Tables are built and written
 by a :class:`annotate.release.row_writer.RowWriter`, in this one process.
 
-Before the finished work folder becomes a version, validation's row and cross-config checks
-(:class:`annotate.validation.row_checks.RowChecker`) read its data files back: a version that
+Validation's row and cross-config checks (:class:`annotate.validation.row_checks.RowChecker`)
+read every batch of rows as it is written, and each written file's features: a version that
 ``annotate validate`` would refuse is never published (with ``quarantine``, the documents
 concerned are left out in a second pass and listed).
 
@@ -117,6 +117,8 @@ class _Pass:
     document_ids: set[str] = field(default_factory=set)
     tasks_of: dict[str, int] = field(default_factory=dict)  # document id -> first task id
     source: dict[str, Any] = field(default_factory=dict)  # the raw export's name, checksum, snapshot
+    findings: Findings = field(default_factory=Findings)  # validation's row checks, batch by batch
+    failing: dict[str, str] = field(default_factory=dict)  # document id -> its first failed check
 
 
 def export(input_path: Path | str, *, schema: Schema, out_root: Path | str = "exports",
@@ -145,12 +147,12 @@ def export(input_path: Path | str, *, schema: Schema, out_root: Path | str = "ex
     work = _work_folder(request.root)
     try:
         state, files = _build(request, schema, history, work)
-        failing = _check_rows(request, schema, work, files, can_leave_out=request.quarantine)
+        failing = _check_rows(request, state, work, can_leave_out=request.quarantine)
         if failing:  # quarantine: the same pass again without the documents that fail
             shutil.rmtree(work, ignore_errors=True)
             work = _work_folder(request.root)
             state, files = _build(request, schema, history, work, failing)
-            _check_rows(request, schema, work, files, can_leave_out=False)
+            _check_rows(request, state, work, can_leave_out=False)
         return _publish(request, schema, history, state, files, work)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
@@ -183,12 +185,14 @@ def _build(request: _Request, schema: Schema, history: _History, work: Path,
     to publish."""
     state = _Pass(ExportCounts(), LabelCounter(schema))
     arrow_schemas = {config: features.arrow_schema for config, features in config_features(schema).items()}
-    sink = RowWriter(work, schema, arrow_schemas)
+    checker = RowChecker(schema, state.findings)
+    sink = RowWriter(work, schema, arrow_schemas, checker)
     try:
         with fewer_collections():
             _stream(request, schema, state, sink, SplitAssigner(request.ratios, history.splits), left_out or {})
         state.source = source_of(request.source_file)
         files = sink.close()
+        state.failing = checker.failing
     except BaseException:
         sink.abandon()
         raise
@@ -318,18 +322,16 @@ def _nothing_new(request: _Request, schema: Schema, latest: PublishedVersion, so
             and "\n".join(agreement_section(request.agreement)) in card.read_text(encoding="utf-8"))
 
 
-def _check_rows(request: _Request, schema: Schema, work: Path, files: Files, *, can_leave_out: bool) -> dict[str, str]:
-    """Validation's row and cross-config checks on the data files in ``work``: nothing when they
-    pass; with ``can_leave_out``, the documents that fail (id -> first error); otherwise
-    :class:`ValidationFailed` with validation's lines (paths inside the version)."""
-    findings = Findings()
-    checker = RowChecker(schema, findings)
-    checker.check({config: {split: work / f.path for split, f in splits.items()} for config, splits in files.items()})
-    errors = [failure for failure in findings.failures if failure.severity == ERROR]
+def _check_rows(request: _Request, state: _Pass, work: Path, *, can_leave_out: bool) -> dict[str, str]:
+    """What validation's row and cross-config checks found in the rows written to ``work``
+    (batch by batch, as they were written): nothing when they pass; with ``can_leave_out``, the
+    documents that fail (id -> first error); otherwise :class:`ValidationFailed` with
+    validation's lines (paths inside the version)."""
+    errors = [failure for failure in state.findings.failures if failure.severity == ERROR]
     if not errors:
         return {}
-    if can_leave_out and checker.failing:
-        return checker.failing
+    if can_leave_out and state.failing:
+        return state.failing
     inside = str(work) + os.sep
     raise ValidationFailed(
         f"{request.source_file}: the version would not pass annotate validate ({counted(len(errors), 'error')}); "

@@ -146,6 +146,30 @@ class RowChecker:
             summary.label_counts = self.counter.as_dict()
         return summary
 
+    def check_batch(self, tables: dict[str, dict[str, tuple[Path, int, pa.Table]]]) -> None:
+        """Check the rows of a batch of whole documents before they are written: config ->
+        split -> (the file they go to, the row their first row will be there, the table). The
+        same checks as :meth:`check`, document by document, so memory stays flat: what a batch
+        leaves behind is the documents' ids (a document id seen in an earlier batch is an
+        error) and the label counts."""
+        readers = {"documents": self._document, "ner": self._ner_row, "claims": self._claim_row,
+                   "annotations": self._annotation_row}
+        for config in CONFIGS:
+            for split, (path, first, table) in tables.get(config, {}).items():
+                for index, row in enumerate(_table_rows(table), start=first):
+                    readers[config](split, _At(path, config, index), row)
+            if config == "ner":
+                self._finish_ner()
+        self.checked = set(CONFIGS)
+        self._finish()
+        self.documents = {}
+        for config in CONFIGS[1:]:  # their ids hold their document's id: unique once documents are
+            self.ids[config] = {}
+
+    def check_features(self, config: str, path: Path) -> None:
+        """Check that a written Parquet file has the schema's features."""
+        self._readable(config, path)
+
     # -- helpers ---------------------------------------------------------------------------------
 
     def _error(self, at: _At, field_name: str | None, message: str) -> None:
@@ -496,6 +520,14 @@ def _rows(path: Path) -> Iterator[tuple[int, dict]]:
         for values in zip(*(_python_values(column) for column in batch.columns)):
             yield index, dict(zip(names, values))
             index += 1
+
+
+def _table_rows(table: pa.Table) -> Iterator[dict]:
+    """The rows of an Arrow table, as :func:`_rows` gives them."""
+    for batch in table.to_batches():
+        names = batch.schema.names
+        for values in zip(*(_python_values(column) for column in batch.columns)):
+            yield dict(zip(names, values))
 
 
 def _python_values(column: pa.Array) -> list:

@@ -574,8 +574,11 @@ def test_quarantine_leaves_out_the_document_whose_gold_claim_lost_its_claimant(t
     assert validate(result.path).ok
 
 
-def test_the_same_task_twice_in_a_raw_file_never_publishes_a_duplicate_document(tmp_path, schema, cache):
+@pytest.mark.parametrize("batch", [100, 2], ids=["one-batch", "batches-apart"])
+def test_the_same_task_twice_in_a_raw_file_never_publishes_a_duplicate_document(tmp_path, schema, cache, batch,
+                                                                                monkeypatch):
     # Two exports concatenated: the second holds a task of the first again, same task id.
+    monkeypatch.setattr(row_writer_module, "BATCH", batch)  # the copies checked in one batch, or in two
     raw = write_export(tmp_path / "raw.json", realistic_export(fillers=3) + [tehran_document()])
     root = tmp_path / "exports"
     with pytest.raises(ValidationFailed) as caught:
