@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import operator
 from bisect import bisect_right
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +36,8 @@ from annotate.scheme.schema import Schema
 from annotate.text.tokens import flat_entities, iob2_tags
 from annotate.validation.findings import Findings
 from annotate.validation.loading import feature_differences
+from annotate.validation.row_reading import rows as _rows
+from annotate.validation.row_reading import table_rows as _table_rows
 
 TAG_MISMATCHES_SHOWN = 3
 
@@ -509,41 +510,3 @@ class RowChecker:
                     if name not in document.annotation_annotators:
                         self._error(at, "annotators", f"annotator {name} has no row for this document in the "
                                                       "annotations config")
-
-
-def _rows(path: Path) -> Iterator[tuple[int, dict]]:
-    """``(index, row)`` for every row of a Parquet file, a row group at a time: the same rows as
-    ``to_pylist``, made a column at a time (several times faster for the ``ner`` lists)."""
-    index = 0
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=1024):
-        names = batch.schema.names
-        for values in zip(*(_python_values(column) for column in batch.columns)):
-            yield index, dict(zip(names, values))
-            index += 1
-
-
-def _table_rows(table: pa.Table) -> Iterator[dict]:
-    """The rows of an Arrow table, as :func:`_rows` gives them."""
-    for batch in table.to_batches():
-        names = batch.schema.names
-        for values in zip(*(_python_values(column) for column in batch.columns)):
-            yield dict(zip(names, values))
-
-
-def _python_values(column: pa.Array) -> list:
-    """``column.to_pylist()``, made faster where there are no nulls: integers through NumPy,
-    lists and structs from their flat children (pyarrow makes each struct value slowly)."""
-    kind = column.type
-    if column.null_count:
-        return column.to_pylist()
-    if pa.types.is_integer(kind):
-        return column.to_numpy().tolist()
-    if pa.types.is_struct(kind) and kind.num_fields:
-        names = [field.name for field in kind]
-        return [dict(zip(names, values)) for values in zip(*(_python_values(child) for child in column.flatten()))]
-    if pa.types.is_list(kind):
-        flat = _python_values(column.flatten())
-        offsets = column.offsets.to_numpy()
-        bounds = (offsets - offsets[0]).tolist()
-        return [flat[start:end] for start, end in zip(bounds, bounds[1:])]
-    return column.to_pylist()

@@ -28,7 +28,7 @@ from annotate.cli import build_parser, main
 from annotate.published.manifest import MANIFEST, dumps, file_entries
 from annotate.release.export import export
 from annotate.scheme.schema import load_schema, parse_schema
-from annotate.validation.row_checks import _rows
+from annotate.validation.row_reading import rows
 from annotate.validation.validate import validate
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -501,7 +501,7 @@ def test_rows_are_read_exactly_as_pyarrow_gives_them(version: Path) -> None:
     # The checks read columns flat (faster); a row must still be to_pylist's row, nulls included.
     for path in sorted((version / "data").rglob("*.parquet")):
         expected = pq.read_table(path).to_pylist()
-        assert [row for _, row in _rows(path)] == expected
+        assert [row for _, row in rows(path)] == expected
 
 
 def test_ner_text_left_out_of_every_token_fails(version: Path) -> None:
