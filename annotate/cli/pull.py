@@ -61,5 +61,6 @@ def summary(result: PullResult) -> str:
         f"tasks: {result.tasks}, documents without a completed annotation: {result.documents_without_annotation}",
         (f"annotations: {result.annotations} (ground truth {result.ground_truth}) by {result.annotators} "
          f"annotator(s); cancelled (kept, marked): {result.cancelled}"),
+        *([f"curated decisions (from the curation project): {result.curated}"] if result.curated else []),
         f"wrote {result.path} and {result.meta_path}",
     ])

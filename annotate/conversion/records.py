@@ -72,6 +72,9 @@ class DocumentRecord:
     annotations: tuple[Annotation, ...]
     predictions: tuple[Prediction, ...] = ()
     meta: dict[str, str] = field(default_factory=dict)
+    # A curator's decisions from the curation project (``annotate adjudicate``): never an
+    # annotator's work, so kept apart from ``annotations`` (and from agreement figures).
+    curated: tuple[Annotation, ...] = ()
 
     @property
     def usable_annotations(self) -> tuple[Annotation, ...]:
@@ -88,4 +91,4 @@ class GoldDocument:
     claims: tuple[Claim, ...]
     stance: str | None
     annotators: tuple[str, ...]
-    policy: str  # "ground_truth", "single" or "majority": which rule produced this record
+    policy: str  # "adjudicated", "ground_truth", "single", "unanimous" or "majority": the rule that applied

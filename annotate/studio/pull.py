@@ -33,6 +33,7 @@ from annotate.errors import ExportError, ProjectError
 from annotate.filesystem import process_alive
 from annotate.studio.api import find_project, get_project, server_url
 from annotate.studio.connection import call_with_retries
+from annotate.studio.curation import attach, decisions
 
 POLL_INTERVAL = 0.5
 PART_SUFFIX = ".part"
@@ -65,6 +66,7 @@ class PullResult:
     ground_truth: int
     documents_without_annotation: int  # tasks without any completed annotation
     sha256: str
+    curated: int = 0  # decisions of the curation project (annotate adjudicate) attached to tasks
 
 
 def default_output(project_title: str) -> Path:
@@ -108,6 +110,9 @@ def pull(
     try:
         digest = _download(client, project.id, snapshot.id, part, timeout)
         tasks = _read_tasks(part, out)
+        curated = attach(tasks, decisions(client, project))
+        if curated:  # the curation project's decisions travel in the same file
+            digest = _rewrite(part, tasks)
         counts = count(tasks)
         meta = {
             "project_id": project.id,
@@ -118,7 +123,7 @@ def pull(
             "pulled_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "annotate_version": __version__,
             "sha256": digest,
-            "counts": counts,
+            "counts": {**counts, **({"curated": curated} if curated else {})},
         }
         _write_json(meta_part, meta)
         os.replace(part, out)
@@ -131,7 +136,8 @@ def pull(
             with contextlib.suppress(FileNotFoundError):
                 leftover.unlink()
     return PullResult(path=out, meta_path=meta_path_for(out), project_id=int(project.id),
-                      project_title=project.title, export_id=int(snapshot.id), sha256=digest, **counts)
+                      project_title=project.title, export_id=int(snapshot.id), sha256=digest, curated=curated,
+                      **counts)
 
 
 def count(tasks: list[Any]) -> dict[str, int]:
@@ -226,6 +232,16 @@ def _read_tasks(part: Path, out: Path) -> list[Any]:
     if not isinstance(tasks, list):
         raise ExportError(f"the export downloaded for {out} is not a list of tasks; pull again")
     return tasks
+
+
+def _rewrite(part: Path, tasks: list[Any]) -> str:
+    """Write ``tasks`` to ``part`` again; the new file's SHA-256."""
+    body = json.dumps(tasks, ensure_ascii=False).encode("utf-8")
+    with open(part, "wb") as handle:
+        handle.write(body)
+        handle.flush()
+        os.fsync(handle.fileno())
+    return hashlib.sha256(body).hexdigest()
 
 
 def _write_json(path: Path, content: dict[str, Any]) -> None:
