@@ -26,6 +26,8 @@ class ExportCounts:
     quarantined_annotations: int = 0  # left out because of a problem
     problems: int = 0
     annotators: set[str] = field(default_factory=set)
+    decisions: Counter[str] = field(default_factory=Counter)  # documents per gold policy
+    points_resolved: int = 0  # points in dispute between annotators of the adjudicated documents
 
     def as_dict(self) -> dict[str, int]:
         return {

@@ -33,6 +33,7 @@ class VersionDiff:
     documents_added: list[str] = field(default_factory=list)
     documents_removed: list[str] = field(default_factory=list)
     gold_changed: list[str] = field(default_factory=list)
+    adjudicated_changed: list[str] = field(default_factory=list)  # of gold_changed: decided by a curator
     annotations_added: int = 0
     annotations_removed: int = 0
     annotations_changed: int = 0
@@ -47,6 +48,7 @@ class VersionDiff:
             "documents_added": len(self.documents_added),
             "documents_removed": len(self.documents_removed),
             "documents_gold_changed": len(self.gold_changed),
+            "documents_gold_changed_by_adjudication": len(self.adjudicated_changed),
             "annotations_added": self.annotations_added,
             "annotations_removed": self.annotations_removed,
             "annotations_changed": self.annotations_changed,
@@ -71,11 +73,14 @@ def diff_versions(previous: PublishedVersion, current: Mapping[str, Mapping[str,
     moves = [(name, old_counts.get(name, 0), new_counts.get(name, 0))
              for name in sorted(set(old_counts) | set(new_counts))
              if old_counts.get(name, 0) != new_counts.get(name, 0)]
+    gold_changed = sorted(key for key in set(old_gold) & set(new_gold) if old_gold[key] != new_gold[key])
+    adjudicated = _adjudicated(_files(current, "documents"))
     return VersionDiff(
         previous=str(previous.version),
         documents_added=sorted(set(new_gold) - set(old_gold)),
         documents_removed=sorted(set(old_gold) - set(new_gold)),
-        gold_changed=sorted(key for key in set(old_gold) & set(new_gold) if old_gold[key] != new_gold[key]),
+        gold_changed=gold_changed,
+        adjudicated_changed=[key for key in gold_changed if key in adjudicated],
         annotations_added=len(set(new_annotations) - set(old_annotations)),
         annotations_removed=len(set(old_annotations) - set(new_annotations)),
         annotations_changed=sum(1 for key in set(old_annotations) & set(new_annotations)
@@ -84,6 +89,16 @@ def diff_versions(previous: PublishedVersion, current: Mapping[str, Mapping[str,
         derived={config: _row_changes(previous, current, config) for config in DERIVED_CONFIGS},
         toolkit=(old_toolkit, toolkit_version) if (old_toolkit := _toolkit(previous)) != toolkit_version else None,
     )
+
+
+def _adjudicated(files: list[Path]) -> set[str]:
+    """Ids of the documents whose gold a curator decided (``policy`` is ``adjudicated``)."""
+    found: set[str] = set()
+    for path in files:
+        table = pq.read_table(path, columns=["id", "policy"])
+        found.update(i for i, p in zip(table.column("id").to_pylist(), table.column("policy").to_pylist())
+                     if p == "adjudicated")
+    return found
 
 
 def _row_changes(previous: PublishedVersion, current: Mapping[str, Mapping[str, Path]],
@@ -124,6 +139,8 @@ def summary_lines(version: str, diff: VersionDiff, reasons: list[str], counts: M
         f"- Documents added: {len(diff.documents_added)}{_ids(diff.documents_added)}",
         f"- Documents removed: {len(diff.documents_removed)}{_ids(diff.documents_removed)}",
         f"- Documents whose gold annotation changed: {len(diff.gold_changed)}{_ids(diff.gold_changed)}",
+        f"- Of them, changed by adjudication (a curator's decision): {len(diff.adjudicated_changed)}"
+        f"{_ids(diff.adjudicated_changed)}",
         f"- Annotations added / removed / changed: {diff.annotations_added} / {diff.annotations_removed}"
         f" / {diff.annotations_changed}",
     ]

@@ -83,6 +83,16 @@ def latest_per_annotator(annotations: Iterable[Annotation]) -> list[Annotation]:
     return sorted(latest.values(), key=_recency, reverse=True)
 
 
+def marked_by(record: DocumentRecord, gold: GoldDocument) -> tuple[list[int], list[int]]:
+    """For each gold entity and each gold claim, how many annotators (their latest annotation)
+    marked it: an entity with the same start, end and label, a claim with the same start and end."""
+    latest = latest_per_annotator(record.usable_annotations)
+    spans = [set(map(_span_key, annotation.entities)) for annotation in latest]
+    claims = [set(map(_claim_key, annotation.claims)) for annotation in latest]
+    return ([sum(_span_key(span) in keys for keys in spans) for span in gold.entities],
+            [sum(_claim_key(claim) in keys for keys in claims) for claim in gold.claims])
+
+
 def content(annotation: Annotation) -> tuple:
     """What an annotation says, without region ids: equal for annotations that fully agree."""
     claims = frozenset((_claim_key(claim), claim.stance, tuple(sorted((k, v) for k, v in claim.attributes.items() if v is not None)),

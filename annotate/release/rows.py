@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 
 from annotate.conversion.records import Annotation, Claim, DocumentRecord, GoldDocument, Span
 from annotate.errors import ExportError
+from annotate.release.gold_merge import marked_by
 from annotate.scheme.schema import Schema
 from annotate.text.sentences import covering, merge_across, sentence_spans
 from annotate.text.tokens import flat_spans, tag_ids, tokenize
@@ -52,6 +53,7 @@ class TableBuilder:
         """One row per document, with its gold entities, claims and stance."""
         records = [record for record, _ in pairs]
         golds = [gold for _, gold in pairs]
+        marked = [marked_by(record, gold) for record, gold in pairs]
         schema = self.schemas["documents"]
         return _table(schema, {
             "id": [record.id for record in records],
@@ -64,6 +66,8 @@ class TableBuilder:
             "stance": [self._stance(gold.stance) for gold in golds],
             "annotators": [list(gold.annotators) for gold in golds],
             "policy": [gold.policy for gold in golds],
+            "entities_marked_by": [counts[0] for counts in marked],
+            "claims_marked_by": [counts[1] for counts in marked],
         })
 
     def annotations(self, records: Sequence[DocumentRecord]) -> pa.Table:

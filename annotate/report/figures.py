@@ -13,6 +13,8 @@ Rules the figures follow:
 - Pre-annotations: each predicted entity span against each completed annotation of its
   document is kept (same offsets and label), changed (an overlapping span with other
   boundaries or label) or deleted; annotated spans overlapping no prediction are added.
+- Every agreement figure has a 95% bootstrap confidence interval (``ci95``) from 1,000
+  resamples of the documents compared, with a fixed seed (:mod:`annotate.report.bootstrap`).
 - Numbers are rounded to 6 decimals and every mapping is built in a fixed order, so the same
   records give the same figures.
 """
@@ -27,6 +29,7 @@ from typing import Any
 
 from annotate.conversion.records import Annotation, DocumentRecord, Span
 from annotate.report import agreement
+from annotate.report.bootstrap import with_intervals
 from annotate.scheme.schema import Schema
 
 FORMAT = 2  # 2: ``source`` records the input's SHA-256 (a raw file) or its manifest's (an export)
@@ -155,47 +158,79 @@ def _time(annotations: Sequence[Annotation]) -> dict[str, Any]:
 
 
 def _agreement(documents: list[DocumentRecord], schema: Schema) -> dict[str, Any]:
-    compared = [latest for latest in map(_latest, documents) if len(latest) >= 2]
-    entity_spans = [{name: [(s.start, s.end, s.label) for s in a.entities] for name, a in latest.items()}
-                    for latest in compared]
+    """Every agreement figure, each with its 95% bootstrap interval over documents (``ci95``).
+
+    What each document contributes (span matches, stance pairs, stance items) is found once; a
+    resample only adds up the contributions of the documents it drew."""
     claim_label = schema.claims.label
-    claim_spans = [{name: [(c.start, c.end, claim_label) for c in a.claims] for name, a in latest.items()}
-                   for latest in compared]
-    claims = _span_figures(claim_spans, [claim_label])
-    claims["stance_on_matched"] = _stance_on_matched(compared)
-    units, ambiguous = _claim_units(compared)
-    claim_stance = _categorical(units, schema.stance.values)
-    claim_stance["units_ambiguous"] = ambiguous
-    document_units = [{name: a.document_stance for name, a in latest.items() if a.document_stance is not None}
-                      for latest in compared]
+    parts = []
+    for latest in map(_latest, documents):
+        if len(latest) < 2:
+            continue
+        units, ambiguous = _claim_units([latest])
+        parts.append({
+            "annotators": tuple(latest),
+            "entities": _span_part({name: [(s.start, s.end, s.label) for s in a.entities] for name, a in latest.items()}),
+            "claims": _span_part({name: [(c.start, c.end, claim_label) for c in a.claims] for name, a in latest.items()}),
+            "stance_on_matched": _stance_on_matched([latest]),
+            "claim_units": units, "ambiguous": ambiguous,
+            "document_unit": {name: a.document_stance for name, a in latest.items() if a.document_stance is not None},
+        })
+    return with_intervals(_agreement_of(parts, schema), parts, lambda drawn: _agreement_of(drawn, schema))
+
+
+def _agreement_of(parts: list[dict[str, Any]], schema: Schema) -> dict[str, Any]:
+    claims = _span_figures([part["claims"] for part in parts], [schema.claims.label])
+    pairs = sum(part["stance_on_matched"]["pairs"] for part in parts)
+    agreeing = sum(part["stance_on_matched"]["agreeing"] for part in parts)
+    claims["stance_on_matched"] = {"pairs": pairs, "agreeing": agreeing,
+                                   "agreement": _num(agreeing / pairs) if pairs else None}
+    claim_stance = _categorical([unit for part in parts for unit in part["claim_units"]], schema.stance.values)
+    claim_stance["units_ambiguous"] = sum(part["ambiguous"] for part in parts)
     return {
-        "annotators": len({name for latest in compared for name in latest}),
-        "documents": len(compared),
-        "entities": _span_figures(entity_spans, schema.entity_labels),
+        "annotators": len({name for part in parts for name in part["annotators"]}),
+        "documents": len(parts),
+        "entities": _span_figures([part["entities"] for part in parts], schema.entity_labels),
         "claims": claims,
         "claim_stance": claim_stance,
-        "document_stance": _categorical(document_units, schema.stance.values),
+        "document_stance": _categorical([part["document_unit"] for part in parts], schema.stance.values),
     }
 
 
-def _span_figures(documents: list[dict[str, list[tuple[int, int, str]]]], labels: Sequence[str]) -> dict[str, Any]:
+SpanPart = list[tuple[tuple[str, str], str, str, agreement.SpanCounts]]  # (pair, label, mode, counts)
+
+
+def _span_part(spans: dict[str, list[tuple[int, int, str]]]) -> SpanPart:
+    """One document's span matches: per annotator pair, label and mode (exact, overlap)."""
+    grouped = {name: _by_label(spans[name]) for name in sorted(spans)}
+    found: SpanPart = []
+    for (first, left), (second, right) in combinations(grouped.items(), 2):
+        for label in sorted(left.keys() | right.keys()):
+            for mode in ("exact", "overlap"):
+                found.append(((first, second), label, mode, agreement.span_agreement(
+                    left.get(label, []), right.get(label, []), overlap=mode == "overlap")))
+        if not left.keys() | right.keys():
+            found.append(((first, second), "", "", agreement.SpanCounts()))
+    return found
+
+
+def _span_figures(documents: list[SpanPart], labels: Sequence[str]) -> dict[str, Any]:
     """Pairwise span F1 per label, overall and per annotator pair, exact match and overlap."""
     zero = agreement.SpanCounts()
     by_label: dict[str, dict[str, agreement.SpanCounts]] = defaultdict(lambda: {"exact": zero, "overlap": zero})
     by_pair: dict[tuple[str, str], dict[str, Any]] = {}
     comparisons = 0
-    for spans in documents:
-        grouped = {name: _by_label(spans[name]) for name in sorted(spans)}
-        for (first, left), (second, right) in combinations(grouped.items(), 2):
-            comparisons += 1
-            pair = by_pair.setdefault((first, second), {"documents": 0, "exact": zero, "overlap": zero})
-            pair["documents"] += 1
-            for label in sorted(left.keys() | right.keys()):
-                for mode in ("exact", "overlap"):
-                    counts = agreement.span_agreement(left.get(label, []), right.get(label, []),
-                                                      overlap=mode == "overlap")
-                    by_label[label][mode] += counts
-                    pair[mode] += counts
+    for part in documents:
+        seen_pairs = set()
+        for names, label, mode, counts in part:
+            pair = by_pair.setdefault(names, {"documents": 0, "exact": zero, "overlap": zero})
+            if names not in seen_pairs:
+                seen_pairs.add(names)
+                comparisons += 1
+                pair["documents"] += 1
+            if mode:
+                by_label[label][mode] += counts
+                pair[mode] += counts
     overall = {mode: sum((c[mode] for c in by_label.values()), zero) for mode in ("exact", "overlap")}
     return {
         "documents": len(documents),

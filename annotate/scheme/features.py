@@ -74,8 +74,13 @@ def _claim(schema: Schema) -> dict:
     }
 
 
-def config_features(schema: Schema) -> dict[str, Features]:
-    """The features of the four configs, keyed by config name (``documents`` first)."""
+# Columns of ``documents`` that versions built before adjudication do not have (they stay valid).
+PROVENANCE_COLUMNS = ("entities_marked_by", "claims_marked_by")
+
+
+def config_features(schema: Schema, *, provenance: bool = True) -> dict[str, Features]:
+    """The features of the four configs, keyed by config name (``documents`` first); without
+    ``provenance``, those of versions built before :data:`PROVENANCE_COLUMNS` existed."""
     stance = ClassLabel(names=list(schema.stance.values))
     documents = Features({
         "id": Value("string"),
@@ -87,7 +92,11 @@ def config_features(schema: Schema) -> dict[str, Features]:
         "stance": stance,
         "annotators": List(Value("string")),
         "policy": Value("string"),
+        "entities_marked_by": List(Value("int32")),
+        "claims_marked_by": List(Value("int32")),
     })
+    if not provenance:
+        documents = Features({name: feature for name, feature in documents.items() if name not in PROVENANCE_COLUMNS})
     ner = Features({
         "id": Value("string"),
         "document_id": Value("string"),
@@ -137,7 +146,9 @@ FIELD_DESCRIPTIONS = {
         "claims": "gold claims: span, claimant_id (an entity id of this row), claimant text, stance, attributes",
         "stance": "stance of the whole article toward the target",
         "annotators": "pseudonyms of the annotators behind the gold record",
-        "policy": "which gold rule applied: ground_truth, single or majority",
+        "policy": "how the gold was decided: adjudicated, ground_truth, single, unanimous or majority",
+        "entities_marked_by": "for each gold entity, in order: how many of the document's annotators marked it",
+        "claims_marked_by": "for each gold claim, in order: how many of the document's annotators marked it",
     },
     "ner": {
         "id": "document id, colon, sentence number (`doc-1:0`)",

@@ -28,6 +28,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import yaml
 
 from annotate.errors import AnnotateError
@@ -36,7 +38,7 @@ from annotate.published.layout import CARD as README
 from annotate.published.layout import CHANGELOG, CHANGELOG_HEADER, MANIFEST, SCHEMA_FILE
 from annotate.published.reader import PublishedVersion
 from annotate.published.versions import BUMPS, Version, changes_between, published, step
-from annotate.scheme.features import class_label_names, config_features
+from annotate.scheme.features import PROVENANCE_COLUMNS, class_label_names, config_features
 from annotate.scheme.schema import Schema, parse_schema
 from annotate.validation.card_checks import check_card
 from annotate.validation.findings import Failure, Findings, ValidationReport
@@ -98,7 +100,8 @@ def _folder_version(name: str) -> Version | None:
 def _check_version(folder: Path, version: Version | None, findings: Findings) -> _Checked:
     manifest = check_manifest(folder, version, findings)
     schema = _read_schema(folder, manifest, findings)
-    features = config_features(schema) if schema is not None else None
+    provenance = _has_provenance(folder)
+    features = config_features(schema, provenance=provenance) if schema is not None else None
     declared = check_card(folder, features, findings)
     data_files = {config: dict(splits) for config, splits in manifest.data_files.items()}
     if manifest.readable:
@@ -112,11 +115,22 @@ def _check_version(folder: Path, version: Version | None, findings: Findings) ->
     if schema is not None:
         paths = {config: {split: folder / path for split, path in splits.items() if (folder / path).is_file()}
                  for config, splits in data_files.items()}
-        checked.summary = RowChecker(schema, findings).check(paths)
+        checked.summary = RowChecker(schema, findings, provenance=provenance).check(paths)
         if manifest.readable:
             _compare_counts(folder, manifest, checked.summary, findings)
     _check_changelog_top(folder, checked.version, findings)
     return checked
+
+
+def _has_provenance(folder: Path) -> bool:
+    """Whether the version's ``documents`` files have the provenance columns (versions built
+    before adjudication existed do not, and are checked as they were built)."""
+    for path in sorted((folder / "data" / "documents").glob("*.parquet")):
+        try:
+            return PROVENANCE_COLUMNS[0] in pq.read_schema(path).names
+        except (OSError, ValueError, pa.ArrowException):
+            return True
+    return True
 
 
 def _manifest_version(manifest: ManifestFacts) -> Version | None:
