@@ -10,6 +10,7 @@ over these)::
     export(raw_json, schema=..., version=...)     -> ExportResult                (annotate.release)
     validate(exports_dir)                         -> ValidationReport            (annotate.validation)
     build_report(raw_json_or_version, schema)     -> Report                      (annotate.report)
+    adjudicate(client=..., schema=...)            -> AdjudicationResult          (annotate.adjudication)
 
 ``from annotate import export`` works; each name is imported on first use (PEP 562), so
 ``import annotate`` and ``annotate --help`` stay cheap. Every error raised on purpose is an
@@ -31,10 +32,12 @@ _API = {
     "export": "annotate.release.export",
     "validate": "annotate.validation.validate",
     "build_report": "annotate.report.build",
+    "adjudicate": "annotate.adjudication.adjudicate",
 }
 __all__ = ["__version__", *_API]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
+    from annotate.adjudication.adjudicate import adjudicate
     from annotate.corpus.reader import load_corpus
     from annotate.release.export import export
     from annotate.report.build import build_report

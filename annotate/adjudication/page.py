@@ -44,7 +44,7 @@ def side_html(dispute: Dispute, *, earlier_decision: bool = False) -> str:
                      "The proposal is the earlier decision.</p>")
     lines.append(f"<p><b>{len(dispute.points)} point(s) in dispute</b> between "
                  f"{len(dispute.votes)} annotators:</p><ol>")
-    lines += [f"<li>{html.escape(point.describe())}</li>" for point in dispute.points]
+    lines += [f"<li>{number}. {html.escape(point.describe())}</li>" for number, point in enumerate(dispute.points, 1)]
     lines.append("</ol>")
     for annotator in dispute.annotators:
         lines.append(f"<p><b>{html.escape(annotator)}</b></p><ul>")

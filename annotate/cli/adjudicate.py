@@ -33,19 +33,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from annotate.adjudication.adjudicate import adjudicate
+    from annotate.cli.project import annotation_project
     from annotate.scheme.schema import load_schema
-    from annotate.studio.connection import connect, resolve_connection
-    from annotate.studio.push import check_title, default_project_title, recorded_project_id, server_url
 
     schema = load_schema(args.schema)
-    title = check_title(args.project) if args.project else default_project_title(schema)
-    client = connect(resolve_connection(args.url, args.api_key, data_dir=args.data_dir))
-    recorded = None if args.project else recorded_project_id(args.data_dir, server_url(client), title)
-    if recorded is not None:
-        result = adjudicate(client=client, schema=schema, project_id=recorded, timeout=args.timeout)
-    else:
-        result = adjudicate(client=client, schema=schema, project_title=title, timeout=args.timeout)
-    print(summary(result))
+    client, _, project = annotation_project(args, args.schema)
+    print(summary(adjudicate(client=client, schema=schema, timeout=args.timeout, **project)))
     return 0
 
 
