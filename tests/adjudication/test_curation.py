@@ -14,7 +14,6 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import datasets
 import pytest
 from browser_helpers import (
     Account,
@@ -30,6 +29,8 @@ from browser_helpers import (
     submit,
 )
 
+from export_data import load_rows
+
 from annotate import cli
 from annotate.adjudication.adjudicate import adjudicate
 from annotate.adjudication.proposal import MODEL_VERSION
@@ -42,7 +43,6 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_FILE = ROOT / "schemas" / "arms_news.yaml"
-DOCS = ROOT / "docs"
 TEXT = "Vladimir Kozhin told TASS on Thursday that the contract is being implemented, and Iran welcomed it."
 CLAIM = "the contract is being implemented"
 CLAIM_STANCE = "Selected claim - its stance"
@@ -84,25 +84,6 @@ def work(tass: str | None, claim_stance: str, claimant: str | None, doc_stance: 
     result = [entity("k", "Vladimir Kozhin", "PERSON")] if kozhin else []
     result += [entity("t", "TASS", tass)] if tass else []
     return result + claim("c", claim_stance, claimant) + [stance(doc_stance)]
-
-
-def rows(version: Path, config: str, cache: Path) -> list[dict[str, Any]]:
-    loaded = datasets.load_dataset(str(version), config, cache_dir=str(cache))
-    found = []
-    for split in loaded.values():
-        for row in split:
-            found.append({key: _named(value, split.features[key]) for key, value in row.items()})
-    return found
-
-
-def _named(value: Any, feature: Any) -> Any:
-    if isinstance(feature, datasets.ClassLabel):
-        return None if value is None else feature.int2str(value)
-    if isinstance(feature, dict):
-        return {key: _named(value[key], inner) for key, inner in feature.items()}
-    if isinstance(value, list) and hasattr(feature, "feature"):
-        return [_named(item, feature.feature) for item in value]
-    return value
 
 
 def test_annotators_disagree_a_curator_decides_in_the_page_and_the_export_carries_the_decision(
@@ -180,8 +161,7 @@ def test_annotators_disagree_a_curator_decides_in_the_page_and_the_export_carrie
                 create_relation(page, regions[CLAIM], regions["TASS"])
             choose(page, DOCUMENT_STANCE, "AGAINST" if name == "three" else "FAVOR")
             if name == "three":
-                DOCS.mkdir(exist_ok=True)
-                page.screenshot(path=str(DOCS / "curation-page.png"))
+                screenshot(page, "curation-page")  # docs/curation-page.png in the README is a copy
             decided[name] = submit(page)
     finally:
         context.close()
@@ -194,7 +174,7 @@ def test_annotators_disagree_a_curator_decides_in_the_page_and_the_export_carrie
                      "--schema", str(SCHEMA_FILE)]) == 0
     version = exports / "v1.0.0"
     cache = tmp_path / "cache"
-    documents = {row["id"].split("-")[1]: row for row in rows(version, "documents", cache)}
+    documents = {row["id"].split("-")[1]: row for row in load_rows(version, "documents", cache)}
     assert {name: row["policy"] for name, row in documents.items()} == {
         "two": "adjudicated", "three": "adjudicated", "agree": "unanimous"}
     two = documents["two"]
@@ -205,7 +185,7 @@ def test_annotators_disagree_a_curator_decides_in_the_page_and_the_export_carrie
     [gold_claim] = three["claims"]
     assert (gold_claim["stance"], gold_claim["claimant"], three["stance"]) == ("AGAINST", "TASS", "AGAINST")
     assert sorted(three["annotators"]) == sorted(pseudonym.values())
-    annotations = rows(version, "annotations", cache)
+    annotations = load_rows(version, "annotations", cache)
     assert len(annotations) == 7
     assert {row["annotator"] for row in annotations} == set(pseudonym.values())  # no row for the curator
 
