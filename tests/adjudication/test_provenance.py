@@ -104,3 +104,12 @@ def test_the_latest_decision_wins_and_a_plain_export_converts_as_before(tmp_path
     result = export(write_export(tmp_path / "plain.json", plain), schema=schema, out_root=tmp_path / "b",
                     version="1.0.0")
     assert documents(result.path)["doc-disputed"]["policy"] == "majority"
+
+
+def test_the_curator_is_not_an_annotator_in_the_agreement_figures(tmp_path, schema):
+    from annotate.report.build import build_report
+
+    raw = write_export(tmp_path / "raw.json", tasks(decision(90, "ORG", "FAVOR")))
+    figures = build_report(raw, schema).figures
+    assert figures["totals"]["annotators"] == 2 and figures["totals"]["completed"] == 5
+    assert figures["agreement"]["annotators"] == 2 and figures["agreement"]["documents"] == 2
