@@ -197,47 +197,60 @@ def _agreement_of(parts: list[dict[str, Any]], schema: Schema) -> dict[str, Any]
     }
 
 
-SpanPart = list[tuple[tuple[str, str], str, str, agreement.SpanCounts]]  # (pair, label, mode, counts)
+# One document's span matches: pair -> {(label, mode): (matched, spans)} (plain integers, so a
+# bootstrap resample adds them up fast).
+SpanPart = dict[tuple[str, str], dict[tuple[str, str], tuple[int, int]]]
 
 
 def _span_part(spans: dict[str, list[tuple[int, int, str]]]) -> SpanPart:
     """One document's span matches: per annotator pair, label and mode (exact, overlap)."""
     grouped = {name: _by_label(spans[name]) for name in sorted(spans)}
-    found: SpanPart = []
+    found: SpanPart = {}
     for (first, left), (second, right) in combinations(grouped.items(), 2):
+        counts = found[(first, second)] = {}
         for label in sorted(left.keys() | right.keys()):
             for mode in ("exact", "overlap"):
-                found.append(((first, second), label, mode, agreement.span_agreement(
-                    left.get(label, []), right.get(label, []), overlap=mode == "overlap")))
-        if not left.keys() | right.keys():
-            found.append(((first, second), "", "", agreement.SpanCounts()))
+                matched = agreement.span_agreement(left.get(label, []), right.get(label, []),
+                                                   overlap=mode == "overlap")
+                counts[(label, mode)] = (matched.matched, matched.spans)
     return found
 
 
 def _span_figures(documents: list[SpanPart], labels: Sequence[str]) -> dict[str, Any]:
     """Pairwise span F1 per label, overall and per annotator pair, exact match and overlap."""
-    zero = agreement.SpanCounts()
-    by_label: dict[str, dict[str, agreement.SpanCounts]] = defaultdict(lambda: {"exact": zero, "overlap": zero})
-    by_pair: dict[tuple[str, str], dict[str, Any]] = {}
+    by_label: dict[tuple[str, str], list[int]] = {}
+    by_pair: dict[tuple[str, str], list[int]] = {}  # pair -> [documents, exact m, s, overlap m, s]
     comparisons = 0
     for part in documents:
-        seen_pairs = set()
-        for names, label, mode, counts in part:
-            pair = by_pair.setdefault(names, {"documents": 0, "exact": zero, "overlap": zero})
-            if names not in seen_pairs:
-                seen_pairs.add(names)
-                comparisons += 1
-                pair["documents"] += 1
-            if mode:
-                by_label[label][mode] += counts
-                pair[mode] += counts
-    overall = {mode: sum((c[mode] for c in by_label.values()), zero) for mode in ("exact", "overlap")}
+        for names, counts in part.items():
+            comparisons += 1
+            pair = by_pair.setdefault(names, [0, 0, 0, 0, 0])
+            pair[0] += 1
+            for (label, mode), (matched, total) in counts.items():
+                sums = by_label.setdefault((label, mode), [0, 0])
+                sums[0] += matched
+                sums[1] += total
+                offset = 1 if mode == "exact" else 3
+                pair[offset] += matched
+                pair[offset + 1] += total
+    zero = agreement.SpanCounts()
+
+    def block(label: str) -> dict[str, agreement.SpanCounts]:
+        return {mode: agreement.SpanCounts(*by_label.get((label, mode), (0, 0))) for mode in ("exact", "overlap")}
+
+    used = {label for label, _ in by_label}
+    overall = {mode: agreement.SpanCounts(sum(by_label[(label, m)][0] for label, m in by_label if m == mode),
+                                          sum(by_label[(label, m)][1] for label, m in by_label if m == mode))
+               for mode in ("exact", "overlap")}
     return {
         "documents": len(documents),
         "comparisons": comparisons,
         "overall": _span_block(overall),
-        "labels": {label: _span_block(by_label[label]) for label in _ordered(labels, by_label)},
-        "pairs": [{"annotators": list(names), "documents": pair["documents"], **_span_block(pair)}
+        "labels": {label: _span_block(block(label) if label in used else {"exact": zero, "overlap": zero})
+                   for label in _ordered(labels, used)},
+        "pairs": [{"annotators": list(names), "documents": pair[0],
+                   **_span_block({"exact": agreement.SpanCounts(pair[1], pair[2]),
+                                  "overlap": agreement.SpanCounts(pair[3], pair[4])})}
                   for names, pair in sorted(by_pair.items())],
     }
 
