@@ -33,7 +33,7 @@ def with_intervals(figures: dict[str, Any], units: Sequence[T], compute: Callabl
         drawn = [units[rng.randrange(len(units))] for _ in units]
         for path, value in _figures(compute(drawn), "").items():
             samples.setdefault(path, []).append(value)
-    return _attach(figures, samples, "", digits, resamples)
+    return _attach(figures, samples, "", digits)
 
 
 def interval(values: Sequence[float], level: float = LEVEL) -> tuple[float, float]:
@@ -72,16 +72,17 @@ def _figures(block: Any, path: str) -> dict[str, float]:
     return found
 
 
-def _attach(block: Any, samples: Mapping[str, list[float]], path: str, digits: int, resamples: int = 0) -> Any:
+def _attach(block: Any, samples: Mapping[str, list[float]], path: str, digits: int) -> Any:
+    """A copy of ``block`` with ``ci95`` beside each figure (None when it has no samples)."""
     if isinstance(block, list):
-        return [_attach(item, samples, f"{path}[{_key(item, index)}]", digits, resamples)
+        return [_attach(item, samples, f"{path}[{_key(item, index)}]", digits)
                 if isinstance(item, dict) else item for index, item in enumerate(block)]
     if not isinstance(block, dict):
         return block
     copy: dict[str, Any] = {}
     for key, value in block.items():
         where = f"{path}/{key}"
-        copy[key] = value if key in FIGURE_KEYS else _attach(value, samples, where, digits, resamples)
+        copy[key] = value if key in FIGURE_KEYS else _attach(value, samples, where, digits)
     if any(key in block for key in FIGURE_KEYS):
         key = next(key for key in FIGURE_KEYS if key in block)
         values = samples.get(f"{path}/{key}", [])
