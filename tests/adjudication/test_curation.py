@@ -10,6 +10,7 @@ the earlier decision as the proposal.
 
 from __future__ import annotations
 
+import re
 import uuid
 from pathlib import Path
 from typing import Any
@@ -151,10 +152,15 @@ def test_annotators_disagree_a_curator_decides_in_the_page_and_the_export_carrie
                 select_region(page, regions[CLAIM])
                 choose(page, CLAIM_STANCE, "FAVOR")
                 create_relation(page, regions[CLAIM], regions["Vladimir Kozhin"])
-                page.get_by_role("button", name="Submit current annotation").click()
-                page.get_by_text("Choose", exact=False).or_(page.get_by_text("is required")).first.wait_for()
+                page.get_by_role("button", name="Submit current annotation").click()  # no article stance yet
+                # Label Studio's own words, or the config's requiredMessage when it has one
+                page.get_by_text(re.compile(r'"doc_stance" is required|article.s stance toward the target')).wait_for(
+                    state="visible")
+                refusal = page.get_by_role("button", name="OK")
+                refusal.wait_for(state="visible")
                 screenshot(page, "curation-refused-without-document-stance")
-                page.get_by_role("button", name="OK").click()
+                assert admin.annotations.list(id=task.id) == []  # the page refused: nothing was saved
+                refusal.click()
                 assert tass in highlighted_regions(page)
             else:  # proposed: Kozhin, TASS as GPE, the claim AGAINST; the claimant and the article left open
                 assert set(regions) == {"Vladimir Kozhin", "TASS", CLAIM}
