@@ -17,7 +17,7 @@ from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
 
 from annotate.conversion.convert import CURATED_KEY
-from annotate.errors import ProjectError
+from annotate.errors import ConnectionProblem, ProjectError
 from annotate.studio.api import (
     fetch_tasks,
     get_project,
@@ -62,10 +62,16 @@ def ensure_curation_project(client: LabelStudio, project: Any, config: str, guid
         if (found.label_config or "").strip() != config.strip():
             _update(client, found.id, label_config=config)
         return found, False
-    created = call_with_retries(
-        client.projects.create, title=curation_title(project.title), description=description(project),
-        label_config=config, expert_instruction=guidelines, show_instruction=False,
-        what=f"creating the curation project of {project.title!r}")
+    try:  # sent once: creating is not idempotent; after a lost answer, look before giving up
+        created = call_with_retries(
+            client.projects.create, title=curation_title(project.title), description=description(project),
+            label_config=config, expert_instruction=guidelines, show_instruction=False, attempts=1,
+            request_options={"max_retries": 0}, what=f"creating the curation project of {project.title!r}")
+    except ConnectionProblem:
+        found = find_curation_project(client, project)
+        if found is None:
+            raise
+        return found, True
     return get_project(client, created.id), True
 
 
