@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -29,7 +30,8 @@ from typing import Any
 from label_studio_sdk import LabelStudio
 
 from annotate import __version__
-from annotate.errors import ExportError, ProjectError
+from annotate.conversion.task_stream import iter_tasks
+from annotate.errors import AnnotationError, ExportError, ProjectError
 from annotate.filesystem import process_alive
 from annotate.studio.api import find_project, get_project, server_url
 from annotate.studio.connection import call_with_retries
@@ -107,8 +109,7 @@ def pull(
     meta_part = meta_path_for(part)
     try:
         digest = _download(client, project.id, snapshot.id, part, timeout)
-        tasks = _read_tasks(part, out)
-        counts = count(tasks)
+        counts = count(_read_tasks(part, out))
         meta = {
             "project_id": project.id,
             "project_title": project.title,
@@ -134,11 +135,12 @@ def pull(
                       project_title=project.title, export_id=int(snapshot.id), sha256=digest, **counts)
 
 
-def count(tasks: list[Any]) -> dict[str, int]:
+def count(tasks: Iterable[Any]) -> dict[str, int]:
     """Counts of a raw export: tasks, annotations, annotators, cancelled, ground truth, unannotated."""
-    annotations = cancelled = ground_truth = unannotated = 0
+    annotations = cancelled = ground_truth = unannotated = total = 0
     annotators: set[str] = set()
     for task in tasks:
+        total += 1
         completed = 0
         for annotation in (task.get("annotations") or []) if isinstance(task, dict) else []:
             if not isinstance(annotation, dict):
@@ -153,7 +155,7 @@ def count(tasks: list[Any]) -> dict[str, int]:
             annotators.add(json.dumps(who))
         annotations += completed
         unannotated += completed == 0
-    return {"tasks": len(tasks), "annotations": annotations, "annotators": len(annotators),
+    return {"tasks": total, "annotations": annotations, "annotators": len(annotators),
             "cancelled": cancelled, "ground_truth": ground_truth, "documents_without_annotation": unannotated}
 
 
@@ -217,15 +219,12 @@ def _stream(client: LabelStudio, project_id: int, export_id: int, part: Path, ti
     return digest.hexdigest()
 
 
-def _read_tasks(part: Path, out: Path) -> list[Any]:
+def _read_tasks(part: Path, out: Path) -> Iterator[Any]:
+    """The downloaded tasks one by one: memory does not grow with the project."""
     try:
-        with open(part, "rb") as handle:
-            tasks = json.load(handle)
-    except ValueError as error:
-        raise ExportError(f"the export downloaded for {out} is not valid JSON ({error}); pull again") from None
-    if not isinstance(tasks, list):
-        raise ExportError(f"the export downloaded for {out} is not a list of tasks; pull again")
-    return tasks
+        yield from iter_tasks(part)
+    except AnnotationError as error:
+        raise ExportError(f"the export downloaded for {out} is not a list of tasks ({error}); pull again") from None
 
 
 def _write_json(path: Path, content: dict[str, Any]) -> None:
