@@ -106,8 +106,8 @@ def test_annotators_disagree_a_curator_decides_in_the_page_and_the_export_carrie
                   ("dave", work("GPE", "AGAINST", None, "NONE", kozhin=False))],
         "agree": [("bob", work("ORG", "FAVOR", "k", "FAVOR")), ("carol", work("ORG", "FAVOR", "k", "FAVOR"))],
     }
-    for name, annotations in made.items():
-        for who, result in annotations:
+    for name, by_annotator in made.items():
+        for who, result in by_annotator:
             admin.annotations.create(id=tasks[name], result=result, completed_by=users[who].id, lead_time=10.0)
 
     # adjudicate: the two disputed documents, the most disputed first; the agreeing one is not sent.
