@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from annotate.errors import ExportError
-from annotate.studio.pull import _read_tasks, count
+from annotate.studio.pull import _stream_tasks, count
 
 GOLD = Path(__file__).resolve().parents[2] / "gold" / "seeds.json"
 
@@ -22,7 +22,7 @@ def test_counts_streamed_from_the_file_equal_those_of_the_whole_file_loaded(tmp_
     part = tmp_path / "download.part"
     part.write_text(json.dumps(tasks), encoding="utf-8")
 
-    streamed = count(_read_tasks(part, tmp_path / "out.json"))
+    streamed = count(_stream_tasks(part, tmp_path / "out.json"))
 
     assert streamed == count(tasks)
     assert streamed["tasks"] == len(tasks) and streamed["cancelled"] == 1
@@ -32,5 +32,5 @@ def test_counts_streamed_from_the_file_equal_those_of_the_whole_file_loaded(tmp_
 def test_a_download_that_is_not_a_list_of_tasks_is_an_export_error(tmp_path):
     part = tmp_path / "download.part"
     part.write_text('[{"data": {"text": "x"}}, ', encoding="utf-8")
-    with pytest.raises(ExportError, match="out.json is not a list of tasks"):
-        count(_read_tasks(part, tmp_path / "out.json"))
+    with pytest.raises(ExportError, match="out.json is not a valid list of tasks"):
+        count(_stream_tasks(part, tmp_path / "out.json"))
