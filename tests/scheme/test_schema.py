@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from xml.etree import ElementTree
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from label_studio_sdk.label_interface import LabelInterface
 from annotate.cli import main
 from annotate.errors import SchemaError
 from annotate.scheme.guidelines import guidelines_html, guidelines_markdown, rules
-from annotate.scheme.label_config import label_config
+from annotate.scheme.label_config import choice_headings, label_config
 from annotate.scheme.schema import (
     CLAIM_STANCE_NAME,
     CLAIMS_KEYS,
@@ -197,6 +198,24 @@ def test_label_config_has_hotkeys_colours_relations_and_per_region_stance(schema
     assert schema.stance.target.replace("'", "&apos;") in config or schema.stance.target in config
 
 
+def test_label_config_requires_what_the_schema_requires_with_the_heading_as_message(raw):
+    raw["claims"]["attributes"][1]["required"] = True
+    schema = parse_schema(raw)
+    controls = {c.get("name"): c for c in ElementTree.fromstring(label_config(schema)).iter("Choices")}
+    headings = choice_headings(schema)
+    per_claim = [CLAIM_STANCE_NAME, *(a.name for a in schema.claims.attributes)]
+    required = {CLAIM_STANCE_NAME, DOCUMENT_STANCE_NAME, *(a.name for a in schema.claims.attributes if a.required)}
+    for name, control in controls.items():
+        assert (control.get("required") == "true") == (name in required), name
+        if name in required:
+            assert headings[name] in control.get("requiredMessage") and name not in control.get("requiredMessage")
+        if name in per_claim:  # its own condition: Label Studio then asks it of claims only
+            assert (control.get("visibleWhen"), control.get("whenTagName")) == ("region-selected", CLAIMS_NAME)
+        else:
+            assert control.get("visibleWhen") is None
+    assert set(controls) == set(per_claim) | {DOCUMENT_STANCE_NAME}
+
+
 def test_label_config_escapes_markup_in_schema_text(raw):
     raw["stance"]["target"] = 'the "deal" <script>alert(1)</script> & more'
     schema = parse_schema(raw)
@@ -221,7 +240,7 @@ def test_guidelines_html_renders_headings_tables_lists_and_escapes(raw):
     raw["entities"][0]["definition"] = "A person <b>not</b> a title"
     schema = parse_schema(raw)
     page = guidelines_html(schema)
-    assert page.startswith("<h1>Annotation guidelines")
+    assert "\n<h1>Annotation guidelines" in page
     assert "<table>" in page and "<th>Label</th>" in page and "<td><b>PERSON</b></td>" in page
     assert "<li><b>FAVOR</b>:" in page
     assert "&lt;b&gt;not&lt;/b&gt;" in page and "|" not in page
