@@ -301,7 +301,36 @@ def test_a_key_written_twice_in_one_block_is_refused_with_its_line(tmp_path):
 
 def test_schema_command_reports_invalid_schema_in_one_line(tmp_path, capsys):
     bad = tmp_path / "bad.yaml"
-    bad.write_text("name: x\nversion: 1\n", encoding="utf-8")
+    bad.write_text(SCHEMA_FILE.read_text(encoding="utf-8").replace("version: 1.0.0", "version: 1"), encoding="utf-8")
     assert main(["schema", "--schema", str(bad)]) == 1
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and err.startswith("error: ") and "version" in err
+
+
+def test_a_schema_with_several_mistakes_lists_every_one_in_one_run(raw, tmp_path, capsys):
+    raw["version"] = "1.0"
+    raw["entities"][1]["label"] = "org"
+    raw["entities"][4]["patterns"] = ["S-(300"]
+    raw["claims"]["claimant"]["labels"] = ["PERSON", "SHIP"]
+    raw["claims"]["attributes"][0]["choice"] = raw["claims"]["attributes"][0].pop("choices")
+    del raw["stance"]["target"]
+    expected = [
+        "version: must be a semantic version",
+        "entities[1].label: 'org' must be UPPER_CASE",
+        "entities[4].patterns[0]: is not a valid regular expression",
+        "claims.claimant.labels: 'SHIP' is not an entity label",
+        'claims.attributes[0].choice: unknown key; did you mean "choices"?',
+        "stance.target: is required",
+    ]
+    with pytest.raises(SchemaError) as caught:
+        parse_schema(raw, origin="x.yaml")
+    assert len(caught.value.problems) == len(expected)  # each once, and nothing that follows from another
+    for problem, wanted in zip(caught.value.problems, expected):
+        assert problem.startswith(f"x.yaml: {wanted}")
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    assert main(["schema", "--schema", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {bad}: 6 problems in the schema")
+    assert all(f"{bad}: {wanted}" in err for wanted in expected)
