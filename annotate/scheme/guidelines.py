@@ -106,14 +106,17 @@ def rules(schema: Schema) -> list[str]:
 
 
 # Label Studio's instructions dialog sets one fixed line height (22.4px) for every element, so a
-# heading that wraps is drawn with its lines on top of each other. Its sanitizer keeps <style>
-# elements and class attributes (not style attributes): the guidelines carry their own, scoped.
+# heading that wraps is drawn with its lines on top of each other (and lists lose their bullets).
+# Its sanitizer keeps <style> elements and class attributes (not style attributes, and a ">" in
+# CSS is escaped): the guidelines carry their own style, scoped to their class.
 GUIDELINES_CLASS = "annotate-guidelines"
 GUIDELINES_STYLE = (
     f"<style>.{GUIDELINES_CLASS} h1, .{GUIDELINES_CLASS} h2, .{GUIDELINES_CLASS} h3 "
     "{ line-height: 1.25; margin: 0.8em 0 0.4em } "
     f".{GUIDELINES_CLASS} h1 {{ font-size: 1.6em; margin-top: 0 }} "
-    f".{GUIDELINES_CLASS} p {{ margin: 0 0 0.5em }}</style>"
+    f".{GUIDELINES_CLASS} p {{ margin: 0 0 0.5em }} "
+    f".{GUIDELINES_CLASS} ul {{ list-style: disc; padding-left: 1.5em; margin: 0 0 0.5em }} "
+    f".{GUIDELINES_CLASS} th, .{GUIDELINES_CLASS} td {{ text-align: left; padding: 2px 8px }}</style>"
 )
 
 
