@@ -27,6 +27,7 @@ import pytest
 from browser_helpers import (
     TEXT_ROOT,
     Account,
+    OpenTask,
     choices_group,
     choose,
     close_instructions,
@@ -476,6 +477,15 @@ def longest_seed() -> Document:
     return max(load_corpus(SEEDS).documents, key=lambda document: len(document.text))
 
 
+def open_longest_seed(label_studio, admin, schema: Schema, page: Any, name: str, folder: Path) -> tuple[OpenTask, str]:
+    """Push the longest seed article into a new project and open it in ``page``: the task, its text."""
+    document = longest_seed()
+    project = push_project(admin, schema, [document], name, folder)
+    task = open_labeling_stream(page, label_studio.url, project.id)
+    close_instructions(page)
+    return task, document.text
+
+
 def per_claim_headings(schema: Schema) -> dict[str, str]:
     """Control name -> heading of every per-claim group of choices."""
     return {name: heading for name, heading in choice_headings(schema).items() if name != DOCUMENT_STANCE_NAME}
@@ -496,13 +506,9 @@ def first_value(schema: Schema, name: str) -> str:
 @needs_browser
 def test_a_claim_selected_near_the_top_of_the_longest_article_shows_its_choices_without_scrolling(
         label_studio, admin, schema, page_of, tmp_path):
-    document = longest_seed()
-    project = push_project(admin, schema, [document], "Browser: layout", tmp_path)
     page = page_of("ana")
-    open_labeling_stream(page, label_studio.url, project.id)
-    close_instructions(page)
+    _, text = open_longest_seed(label_studio, admin, schema, page, "Browser: layout", tmp_path)
     assert page.viewport_size == {"width": 1400, "height": 1000}
-    text = document.text
     claim = label_words(page, "CLAIM", text, *span(text, TOP_CLAIM))
     select_region(page, claim)
     screenshot(page, "claim-choices-in-view")
@@ -525,12 +531,9 @@ def test_a_claim_without_a_required_choice_is_refused_naming_the_heading_the_ann
     required = required_per_claim(schema)
     assert required, "the project schema requires per-claim choices"
     headings = choice_headings(schema)
-    document = longest_seed()
-    project = push_project(admin, schema, [document], "Browser: required claim choices", tmp_path)
     page = page_of("ana")
-    task = open_labeling_stream(page, label_studio.url, project.id)
-    close_instructions(page)
-    claim = label_words(page, "CLAIM", document.text, *span(document.text, TOP_CLAIM))
+    task, text = open_longest_seed(label_studio, admin, schema, page, "Browser: required claim choices", tmp_path)
+    claim = label_words(page, "CLAIM", text, *span(text, TOP_CLAIM))
     choose(page, DOCUMENT_STANCE, schema.stance.values[0])
 
     for name in required:  # refused for each missing choice in turn, until none is missing
@@ -550,12 +553,9 @@ def test_a_claim_without_a_required_choice_is_refused_naming_the_heading_the_ann
 @needs_browser
 def test_entities_only_with_the_document_stance_are_accepted_and_without_it_refused(
         label_studio, admin, schema, page_of, tmp_path):
-    document = longest_seed()
-    project = push_project(admin, schema, [document], "Browser: entities only", tmp_path)
     page = page_of("ana")
-    open_labeling_stream(page, label_studio.url, project.id)
-    close_instructions(page)
-    person = label_words(page, "PERSON", document.text, *span(document.text, "Baqer Hosseini"))
+    _, text = open_longest_seed(label_studio, admin, schema, page, "Browser: entities only", tmp_path)
+    person = label_words(page, "PERSON", text, *span(text, "Baqer Hosseini"))
 
     message = refused_submit(page)
     heading = choice_headings(schema)[DOCUMENT_STANCE_NAME]
