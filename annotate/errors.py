@@ -7,9 +7,11 @@
     │   └── RequestRefused        (annotate.studio.connection) a 4xx answer, with its status and detail
     ├── ServerError               the embedded server cannot be started or stopped
     ├── ProjectError              a project that is missing, ambiguous or cannot be updated safely
+    ├── CorrectionError           corrected article texts that push will not carry over (lists each)
     ├── AnnotationError           annotations that cannot be converted (lists every problem)
     ├── ExportError               a version folder that cannot be written
     ├── ReportError               a report whose input cannot be read or output written
+    ├── AnnotatorKeyError         the annotator key file (pseudonyms) missing, unreadable or too open
     └── ValidationFailed          an export that breaks its rules (lists every problem)
 
 Library code raises; only the command line prints and picks exit codes. Every message says
@@ -53,6 +55,10 @@ class ProjectError(AnnotateError):
     """A project that is missing, ambiguous, or cannot be changed safely."""
 
 
+class CorrectionError(AnnotateError):
+    """Corrected article texts that cannot (or may not yet) replace the old ones; ``problems`` lists each."""
+
+
 class AnnotationError(AnnotateError):
     """Annotations that break the schema; ``problems`` lists each one."""
 
@@ -63,6 +69,10 @@ class ExportError(AnnotateError):
 
 class ReportError(AnnotateError):
     """A report whose input cannot be read or whose files cannot be written."""
+
+
+class AnnotatorKeyError(AnnotateError):
+    """The annotator key file behind the pseudonyms is missing, unreadable, or readable by others."""
 
 
 class ValidationFailed(AnnotateError):

@@ -32,12 +32,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--format", choices=("text", "json"), default="text",
                         help="text: a table on stdout, problems on stderr (default); "
                         "json: one JSON object on stdout")
+    parser.add_argument("--keep-text-ids", action="store_true",
+                        help="record in the corpus's ids.json the id that earlier annotate versions gave each .txt "
+                        "article (a hash of its path and text), so that existing projects and datasets keep "
+                        "their documents; run it once, before correcting any text")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from annotate.corpus.reader import load_corpus
 
+    if args.keep_text_ids:
+        from annotate.corpus.migration import keep_text_ids
+
+        registry, added = keep_text_ids(args.corpus)
+        print(f"{registry}: recorded the earlier id of {added} article(s)")
     try:
         corpus = load_corpus(args.corpus, strict=args.strict)
     except CorpusError as error:

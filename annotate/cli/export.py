@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from annotate.cli.options import add_schema
+from annotate.cli.pull import new_key_notice
 from annotate.errors import AnnotateError
 from annotate.published.versions import BUMPS
 from annotate.wording import counted
@@ -34,6 +35,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "instead of stopping")
     parser.add_argument("--annotator-emails", action="store_true",
                         help="name annotators by e-mail address instead of a pseudonym")
+    parser.add_argument("--annotators", metavar="FILE",
+                        help="the project's annotator key behind the pseudonyms (default: annotators.json "
+                        "beside --input, which annotate pull creates)")
+    parser.add_argument("--new-annotator-key", action="store_true",
+                        help="accept a key other than the one that named the latest version's annotators: "
+                        "every annotator gets a new name, and the changelog says so")
+    parser.add_argument("--corpus", metavar="DIR",
+                        help="the corpus that was pushed: tasks pushed before annotate recorded a text "
+                        "checksum are checked against it (without it they get a warning)")
     parser.add_argument("--split-ratios", metavar="T,V,T", default=None,
                         help="train,validation,test ratios for new documents (default: 0.8,0.1,0.1)")
     parser.add_argument("--agreement", metavar="FILE",
@@ -52,6 +62,15 @@ def _agreement(report_file: str | None, raw_file: str, schema: Any) -> dict | No
     return agreement_for_export(Path(report_file), Path(raw_file), schema=schema)
 
 
+def _corpus_texts(folder: str | None) -> dict[str, str] | None:
+    """Document id -> text of ``--corpus``, to check tasks that carry no text checksum."""
+    if folder is None:
+        return None
+    from annotate.corpus.reader import load_corpus
+
+    return {document.id: document.text for document in load_corpus(folder).documents}
+
+
 def run(args: argparse.Namespace) -> int:
     from annotate.published.splits import parse_ratios
     from annotate.release.export import export
@@ -64,7 +83,8 @@ def run(args: argparse.Namespace) -> int:
             args.input, schema=schema, out_root=args.out, version=args.version, bump=args.bump,
             quarantine=args.quarantine, include_emails=args.annotator_emails,
             split_ratios=parse_ratios(args.split_ratios) if args.split_ratios else None,
-            agreement=agreement,
+            agreement=agreement, annotator_key=args.annotators, new_annotator_key=args.new_annotator_key,
+            corpus=_corpus_texts(args.corpus),
         )
     except AnnotateError as error:
         for problem in error.problems:
@@ -80,6 +100,10 @@ def run(args: argparse.Namespace) -> int:
           f"{counted(counts['annotators'], 'annotator')}; "
           f"{counted(counts['documents_without_annotation'], 'document')} without a completed annotation, "
           f"{counted(counts['annotations_cancelled'], 'cancelled annotation')}")
+    if result.annotator_key_created:
+        print(new_key_notice(result.annotator_key))
+    for warning in result.warnings:
+        print(warning, file=sys.stderr)
     if args.quarantine:
         print(f"  quarantined: {counts['annotations_quarantined']} annotations, "
               f"{counts['documents_quarantined']} documents ({counts['problems']} problems, "

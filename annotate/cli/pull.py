@@ -28,6 +28,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="where to write the JSON (default: annotations/<project-title-slug>.json)")
     parser.add_argument("--timeout", type=float, default=600, metavar="SECONDS",
                         help="how long to wait for the snapshot and the download (default 600)")
+    parser.add_argument("--annotators", metavar="FILE", type=Path,
+                        help="the project's annotator key (default: annotators.json beside --out; "
+                        "created when missing)")
     add_connection(parser, "the embedded server and the recorded project ids")
     parser.set_defaults(handler=run)
 
@@ -48,9 +51,11 @@ def run(args: argparse.Namespace) -> int:
     out = args.out or default_output(title)
     recorded = None if args.project else recorded_project_id(args.data_dir, server_url(client), title)
     if recorded is not None:
-        result = pull(client=client, project_id=recorded, out=out, timeout=args.timeout)
+        result = pull(client=client, project_id=recorded, out=out, timeout=args.timeout,
+                      annotator_key=args.annotators)
     else:
-        result = pull(client=client, project_title=title, out=out, timeout=args.timeout)
+        result = pull(client=client, project_title=title, out=out, timeout=args.timeout,
+                      annotator_key=args.annotators)
     print(summary(result))
     return 0
 
@@ -62,4 +67,12 @@ def summary(result: PullResult) -> str:
         (f"annotations: {result.annotations} (ground truth {result.ground_truth}) by {result.annotators} "
          f"annotator(s); cancelled (kept, marked): {result.cancelled}"),
         f"wrote {result.path} and {result.meta_path}",
+        *([new_key_notice(result.annotator_key)] if result.annotator_key_created else []),
     ])
+
+
+def new_key_notice(path: Path | None) -> str:
+    """Said out loud whenever a new annotator key is made: it means new pseudonyms."""
+    return (f"new annotator key: {path} (mode 0600). It names every annotator; keep it with the project and "
+            "share it only with the team that exports it. If this project had a key elsewhere, restore that "
+            "file instead: with this one, everybody gets a new name.")

@@ -41,11 +41,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--overlap", type=_at_least_one, metavar="N",
                         help="annotators who see each document (Label Studio's maximum_annotations); "
                         "default: leave the project's setting as it is (1 for a new project)")
+    parser.add_argument("--update-texts", action="store_true",
+                        help="put corrected article texts into their tasks and carry every annotation, draft and "
+                        "prediction onto them (without it, a corrected article stops the push, changing nothing)")
     add_connection(parser, "the embedded server, the push lock and the recorded project ids")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from annotate.corpus.identity import HISTORY, corpus_folder
     from annotate.corpus.reader import load_corpus
     from annotate.scheme.schema import load_schema
     from annotate.studio.connection import connect, resolve_connection
@@ -62,7 +66,8 @@ def run(args: argparse.Namespace) -> int:
             result = push(client=client, schema=schema, documents=corpus.documents, project_title=args.project,
                           annotations_path=args.annotations, preannotate=args.preannotate,
                           batch_size=args.batch_size, overlap=args.overlap, progress=bar, data_dir=args.data_dir,
-                          notice=lambda message: print(message, file=sys.stderr))
+                          notice=lambda message: print(message, file=sys.stderr), update_texts=args.update_texts,
+                          history=corpus_folder(args.corpus) / HISTORY)
         except KeyboardInterrupt:
             bar.close()
             print(f"error: {interrupted(bar.done, bar.total)}", file=sys.stderr)
@@ -95,10 +100,18 @@ def _problems_listed() -> Iterator[None]:
 
 
 def summary(result: PushResult) -> str:
+    from annotate.corrections.summary import article_lines
+
     state = "created" if result.created else "found"
     lines = [f"project {result.project_title!r} (id {result.project_id}) {state}"
              + ("; labeling config updated" if result.config_updated else "")
              + (f"; {result.overlap} annotators per document" if result.overlap > 1 else "")]
+    for path in result.corrections_finished:
+        lines.append(f"finished the correction a stopped push left pending: {path}")
+    for plan in result.corrected:
+        lines += article_lines(plan)
+    if result.correction_report is not None:
+        lines.append(f"correction report: {result.correction_report}")
     lines.append(f"documents: {result.imported} imported, {result.already_present} already there"
                  + (f", {result.other_tasks} other task(s) in the project" if result.other_tasks else ""))
     if result.model_version and result.imported:

@@ -11,7 +11,7 @@ annotation's and prediction's fields; :mod:`annotate.conversion.result_reader` r
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from annotate.conversion.problems import FIX, Problem, TaskProblems, kind, short
@@ -20,11 +20,12 @@ from annotate.conversion.records import Annotation, DocumentRecord, Prediction
 from annotate.conversion.result_reader import ResultReader, is_int, span_order
 from annotate.conversion.rules import Rules, schema_rules
 from annotate.conversion.task_stream import iter_tasks
+from annotate.conversion.text_check import NO_TEXT_CHECKSUM, TEXT_CHECKSUM, edited_text_message, text_checksum
 from annotate.scheme.schema import ENTITIES_NAME, TEXT_NAME, Schema
 
 __all__ = ["AnnotatorNames", "Problem", "convert_task", "iter_tasks"]
 
-_DATA_FIELDS = (TEXT_NAME, "title", "document_id", "source")
+_DATA_FIELDS = (TEXT_NAME, "title", "document_id", "source", TEXT_CHECKSUM, "text_version")
 
 
 def convert_task(task: dict, schema: Schema, *, names: AnnotatorNames,
@@ -69,8 +70,11 @@ def convert_task(task: dict, schema: Schema, *, names: AnnotatorNames,
         return None, problems
 
     checker = _Checker(schema_rules(schema), document_id, task_id, text, problems)
+    checker.text_unchanged(data.get(TEXT_CHECKSUM))
+    metadata = checker.metadata(data, schema)
     title = checker.optional_string(data, "title")
     source = checker.optional_string(data, "source")
+    text_version = checker.text_version(data)
     meta = {key: value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
             for key, value in data.items() if key not in _DATA_FIELDS}
 
@@ -92,8 +96,27 @@ def convert_task(task: dict, schema: Schema, *, names: AnnotatorNames,
         if prediction is not None:
             predicted.append(prediction)
     record = DocumentRecord(id=document_id, task_id=task_id, title=title, text=text, source=source,
-                            annotations=tuple(annotations), predictions=tuple(predicted), meta=meta)
+                            annotations=tuple(annotations), predictions=tuple(predicted), meta=meta,
+                            warnings=tuple(checker.log.warnings), metadata=metadata, text_version=text_version)
     return record, problems
+
+
+def typed_metadata(value: object, kind: str) -> object:
+    """``value`` as the schema's metadata type ``kind``; None when it is not one."""
+    if kind == "string":
+        return value if isinstance(value, str) else None
+    if kind == "boolean":
+        return value if isinstance(value, bool) else None
+    if kind == "integer":
+        return value if is_int(value) else None
+    if kind == "number":
+        return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    if kind == "date" and isinstance(value, str):
+        try:
+            return date.fromisoformat(value[:10]) if len(value) == 10 else datetime.fromisoformat(value).date()
+        except ValueError:
+            return None
+    return None
 
 
 class _Checker:
@@ -110,6 +133,30 @@ class _Checker:
 
     # -- task fields ---------------------------------------------------------------------------
 
+    def text_unchanged(self, recorded: object) -> None:
+        """The text is the one push sent (its checksum); a task without one gets a warning."""
+        if recorded is None:
+            self.log.warn(NO_TEXT_CHECKSUM, None, None,
+                          f"data has no {TEXT_CHECKSUM} (pushed before annotate recorded one), so its text could "
+                          "not be checked against what push sent")
+        elif not isinstance(recorded, str) or recorded != text_checksum(self.text):
+            self.problem(None, None, edited_text_message(str(recorded)))
+
+    def metadata(self, data: dict, schema: Schema) -> dict[str, object]:
+        """The schema's document metadata, typed: from ``data.meta`` (what push stores: the corpus
+        fields) or ``data`` itself; a missing field is None, a wrongly typed one a problem."""
+        meta = data.get("meta") if isinstance(data.get("meta"), dict) else {}
+        found: dict[str, object] = {}
+        for field in schema.metadata:
+            value = meta.get(field.name, data.get(field.name))
+            typed = None if value is None else typed_metadata(value, field.type)
+            if value is not None and typed is None:
+                self.problem(None, None, f"data.meta.{field.name} is {short(value)}, not a {field.type} as the "
+                                         f"schema's documents.metadata says; fix it in the corpus and in the task's "
+                                         "data in Label Studio")
+            found[field.name] = typed
+        return found
+
     def optional_string(self, data: dict, key: str) -> str:
         value = data.get(key)
         if value is None:
@@ -117,6 +164,15 @@ class _Checker:
         if not isinstance(value, str):
             self.problem(None, None, f"data.{key} is {kind(value)}, not a string; push the task again")
             return ""
+        return value
+
+    def text_version(self, data: dict) -> int:
+        """data.text_version (set by push --update-texts): 1 when absent."""
+        value = data.get("text_version", 1)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            self.problem(None, None, f"data.text_version is {kind(value)}, not a whole number from 1; push the task "
+                                     "again")
+            return 1
         return value
 
     def items(self, task: dict, key: str) -> list:

@@ -8,10 +8,12 @@ task. The small formatters keep every message on one line, whatever the export h
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 FIX = "fix it in Label Studio and pull again"
+NO_VALUE_TEXT = "regions_without_text"  # warning kinds, named as the export counts them
+WHITESPACE_SPAN = "whitespace_spans_left_out"
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,7 @@ class Problem:
     annotation_id: int | None
     region_id: str | None
     message: str
+    kind: str = ""  # for a warning: what kind, to count them (NO_VALUE_TEXT, WHITESPACE_SPAN)
 
     def __str__(self) -> str:
         where = []
@@ -41,14 +44,20 @@ class Problem:
 
 @dataclass(frozen=True)
 class TaskProblems:
-    """Where the problems of one task are recorded, each naming the document and the task."""
+    """Where the problems of one task are recorded, each naming the document and the task; and its
+    warnings: what is kept, but said (a region whose offsets could not be cross-checked, a span
+    of white space alone that is left out)."""
 
     document_id: str
     task_id: int
     problems: list[Problem]
+    warnings: list[Problem] = field(default_factory=list)
 
     def add(self, annotation_id: int | None, region_id: str | None, message: str) -> None:
         self.problems.append(Problem(self.document_id, self.task_id, annotation_id, region_id, message))
+
+    def warn(self, kind: str, annotation_id: int | None, region_id: str | None, message: str) -> None:
+        self.warnings.append(Problem(self.document_id, self.task_id, annotation_id, region_id, message, kind))
 
 
 def kind(value: Any) -> str:

@@ -1,58 +1,64 @@
-"""Stable pseudonyms for annotators, so that e-mail addresses never reach a dataset by default.
+"""Pseudonyms for annotators, so that e-mail addresses never reach a dataset by default.
 
 A Label Studio export names the annotator of each annotation in ``completed_by``: a user id
-(the default) or a ``{"id", "email", ...}`` mapping (when the export expands it). The pseudonym
-is ``annotator-`` and the first 8 hex digits of SHA-256 of the lower-cased e-mail when it is
-known, else of the user id: the same user gets the same name on any machine and in any run.
+(a JSON export downloaded from the web page) or a ``{"id", "email", ...}`` mapping (what
+``annotate pull`` downloads). Both are named through the project's annotator key
+(:mod:`annotate.conversion.annotator_key`): ``annotator-`` and 8 hex digits of a keyed hash of
+the e-mail, found directly or through the user id the key recorded. A user id the key never saw
+is named by a keyed hash of the id and listed in :attr:`AnnotatorNames.unrecorded` (its name
+differs from the one its e-mail gives: the caller warns).
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from typing import Any
 
-PREFIX = "annotator-"
+from annotate.conversion.annotator_key import PREFIX, AnnotatorKey
+
+__all__ = ["PREFIX", "AnnotatorNames"]
 
 
 class AnnotatorNames:
     """Maps Label Studio users to pseudonyms, or to e-mail addresses when ``include_emails``.
 
-    ``emails`` (user id -> e-mail), when given, lets a plain user id be named like its e-mail;
-    e-mails seen in expanded ``completed_by`` mappings are remembered the same way.
-    ``salt`` is mixed into the hash, for a project that wants pseudonyms nobody can recompute
-    from a guessed e-mail address (the same salt gives the same names everywhere).
+    ``server`` is the URL the export came from (None for a file from the web page: every
+    server the key knows is asked). E-mails seen in expanded ``completed_by`` mappings name
+    the same user id later in the file. Without ``key`` the names hold for this object only
+    (a random key: for checks that never publish a name).
     """
 
-    def __init__(self, *, include_emails: bool = False, emails: Mapping[int, str] | None = None,
-                 salt: str = "") -> None:
+    def __init__(self, key: AnnotatorKey | None = None, *, server: str | None = None,
+                 include_emails: bool = False) -> None:
+        key = key if key is not None else AnnotatorKey.ephemeral()
+        self.key = key
         self.include_emails = include_emails
-        self.salt = salt
+        self._digests = key.user_digests(server)
         self._emails: dict[int, str] = {}
-        for user_id, email in (emails or {}).items():
-            self._remember(user_id, email)
+        self.unrecorded: set[int] = set()
 
     def name(self, completed_by: Any) -> str:
         """The annotator's name for a ``completed_by`` value (an int or a mapping).
 
-        Raises ``ValueError`` when the value names nobody (callers turn it into a problem).
+        Raises ``ValueError`` when the value names nobody, or a user id that means different
+        people on the servers the key knows (callers turn it into a problem).
         """
         user_id, email = _identify(completed_by)
         if user_id is not None and email is not None:
-            self._remember(user_id, email)
+            self._emails[user_id] = email
         elif user_id is not None:
             email = self._emails.get(user_id)
         if email is not None:
-            return email.strip() if self.include_emails else self._hash(f"email:{email.strip().lower()}")
-        return self._hash(f"id:{user_id}")
-
-    def _hash(self, key: str) -> str:
-        digest = hashlib.sha256(f"{self.salt}\x00{key}".encode("utf-8") if self.salt else key.encode("utf-8"))
-        return PREFIX + digest.hexdigest()[:8]
-
-    def _remember(self, user_id: int, email: str) -> None:
-        if _is_int(user_id) and isinstance(email, str) and email.strip():
-            self._emails[user_id] = email
+            return email.strip() if self.include_emails else self.key.name_of_email(email)
+        assert user_id is not None
+        if user_id in self._digests:
+            digest = self._digests[user_id]
+            if digest is None:
+                raise ValueError(f"user {user_id} is a different person on different servers in {self.key.path}; "
+                                 "export a file that annotate pull wrote (it names the server)")
+            return self.key.name_of_digest(digest)
+        self.unrecorded.add(user_id)
+        return self.key.name_of_user_id(user_id)
 
 
 def _is_int(value: Any) -> bool:
@@ -72,6 +78,14 @@ def _identify(completed_by: Any) -> tuple[int | None, str | None]:
             return user_id, email
         raise ValueError("completed_by has neither an integer id nor an e-mail")
     raise ValueError(f"completed_by must be a user id or a mapping with id/email, got {_describe(completed_by)}")
+
+
+def identify(completed_by: Any) -> tuple[int | None, str | None]:
+    """The user id and e-mail in ``completed_by`` (both None when it names nobody)."""
+    try:
+        return _identify(completed_by)
+    except ValueError:
+        return None, None
 
 
 def _describe(value: Any) -> str:

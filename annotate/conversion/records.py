@@ -9,7 +9,10 @@ into the document text, and ``text[start:end] == span.text`` always holds.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import NamedTuple
+
+from annotate.conversion.problems import Problem
 
 
 class Span(NamedTuple):
@@ -52,6 +55,24 @@ class Annotation:
     document_stance: str | None
 
 
+_EPOCH = datetime.min.replace(tzinfo=timezone.utc)
+
+
+def recency(annotation: Annotation) -> tuple[datetime, datetime, int]:
+    """The one order of "most recent annotation": last updated, then created, then id; times
+    parsed (``...00Z`` is earlier than ``...00.5Z``), an unreadable or missing time the earliest,
+    a time without zone taken as UTC."""
+    return _moment(annotation.updated_at), _moment(annotation.created_at), annotation.id
+
+
+def _moment(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return _EPOCH
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+
+
 @dataclass(frozen=True)
 class Prediction:
     """A pre-annotation that Label Studio showed to annotators."""
@@ -72,6 +93,9 @@ class DocumentRecord:
     annotations: tuple[Annotation, ...]
     predictions: tuple[Prediction, ...] = ()
     meta: dict[str, str] = field(default_factory=dict)
+    warnings: tuple[Problem, ...] = ()  # kept, but said: see TaskProblems.warnings
+    metadata: dict[str, object] = field(default_factory=dict)  # the schema's documents.metadata, typed
+    text_version: int = 1  # 1 until the article's text is corrected (data.text_version)
 
     @property
     def usable_annotations(self) -> tuple[Annotation, ...]:

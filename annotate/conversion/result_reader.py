@@ -12,7 +12,15 @@ from collections.abc import Callable
 from operator import attrgetter
 from typing import Any
 
-from annotate.conversion.problems import FIX, TaskProblems, difference, kind, short
+from annotate.conversion.problems import (
+    FIX,
+    NO_VALUE_TEXT,
+    WHITESPACE_SPAN,
+    TaskProblems,
+    difference,
+    kind,
+    short,
+)
 from annotate.conversion.records import Claim, Span
 from annotate.conversion.rules import Rules
 from annotate.scheme.schema import (
@@ -83,10 +91,41 @@ class ResultReader:
     # -- one span ------------------------------------------------------------------------------
 
     def labels(self, item: dict, position: int, name: str) -> Span | None:
-        """The region of an ``entities`` or ``claims`` result, or None after recording why not."""
-        region = self._well_formed(item, name)
-        if region is not None:
+        """The region of an ``entities`` or ``claims`` result, or None after recording why not.
+
+        White space at a span's edges (a space, a no-break space, a line break) is not part of
+        it: "Putin " and "Putin" are one span, so they never split agreement or a majority vote.
+        A span of white space alone is left out with a warning. A span of an annotation without
+        ``value.text`` is kept with a warning: its offsets could not be cross-checked.
+        """
+        region = self._well_formed(item, name) or self._checked(item, position, name)
+        if region is None:
+            return None
+        if self.annotation_id is not None and item["value"].get("text") is None:
+            self.log.warn(NO_VALUE_TEXT, self.annotation_id, region.id, f"{name} span {region.start}-{region.end} has no "
+                                                         "value.text, so its offsets could not be cross-checked "
+                                                         "against the text the annotator saw; check it in Label "
+                                                         "Studio")
+        return self._trimmed(region)
+
+    def _trimmed(self, region: Span) -> Span | None:
+        """``region`` without white space at its edges; None (with a warning) when nothing is left."""
+        text, start, end = self.text, region.start, region.end
+        if not (text[start].isspace() or text[end - 1].isspace()):
             return region
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if start == end:
+            self.bad_regions.add(region.id)
+            self.log.warn(WHITESPACE_SPAN, self.annotation_id, region.id, f"{self.prefix}span {region.start}-{region.end} is white "
+                                                         "space only; left out (delete it in Label Studio)")
+            return None
+        return Span(region.id, start, end, text[start:end], region.label)
+
+    def _checked(self, item: dict, position: int, name: str) -> Span | None:
+        """The slow path of :meth:`labels`: every check, each failure recorded as a problem."""
         region_id = _region_id(item)
         where = f"result #{position + 1}"
         if region_id is None:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from annotate.corpus.identity import RESERVED, Registry, corpus_folder, read_registry
 from annotate.errors import CorpusError
 
 SUFFIXES = (".txt", ".jsonl")
@@ -71,7 +72,8 @@ class Corpus:
 
 
 def document_id(source: str, text: str) -> str:
-    """A stable id from the source name (relative path) and the exact text."""
+    """A stable id from the source name (relative path) and the exact text: the id of a JSONL line
+    without ``id`` (and of every ``.txt`` article before ids followed the source, kept in ``ids.json``)."""
     digest = hashlib.sha256()
     digest.update(unicodedata.normalize("NFC", source).encode("utf-8", "surrogatepass"))
     digest.update(b"\0")
@@ -101,9 +103,14 @@ def load_corpus(path: str | Path = "seeds", *, strict: bool = False) -> Corpus:
             "such file",
             problems=[f"{shown}: not a .txt or .jsonl file"],
         )
-    loader = _Loader()
+    registry, broken = read_registry(corpus_folder(root))
+    loader = _Loader(registry)
+    if broken:
+        loader.problem(_printable(registry.path.as_posix()), None, broken, fatal=True)
     for source, shown_file, file in _corpus_files(root, loader):
         loader.load_file(source, shown_file, file)
+    if root.is_dir():
+        loader.report_unused_ids(_printable(registry.path.as_posix()))
     if not loader.documents:
         loader.problem(shown, None, "no documents loaded; add .txt or .jsonl articles or fix "
                                     "the problems above", fatal=True)
@@ -133,10 +140,11 @@ def _corpus_files(root: Path, loader: _Loader) -> Iterator[tuple[str, str, Path]
                                     "permissions", fatal=False)
 
     for folder, subfolders, names in os.walk(root, onerror=unreadable_folder):
-        subfolders[:] = [name for name in subfolders if not name.startswith(".")]
+        subfolders[:] = [name for name in subfolders if not name.startswith(".")
+                         and not (folder == str(root) and name in RESERVED)]
         linked = [name for name in subfolders if os.path.islink(os.path.join(folder, name))]
         for name in names + linked:  # links to folders are listed, and reported, not followed
-            if not name.startswith("."):
+            if not name.startswith(".") and not (folder == str(root) and name in RESERVED):
                 file = Path(folder, name)
                 source = _nfc(file.relative_to(root).as_posix())
                 found.append((tuple(source.split("/")), source, file))
@@ -157,7 +165,8 @@ def _corpus_files(root: Path, loader: _Loader) -> Iterator[tuple[str, str, Path]
 class _Loader:
     """Collects documents and problems; one instance per :func:`load_corpus` call."""
 
-    def __init__(self) -> None:
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
         self.documents: list[Document] = []
         self.problems: list[CorpusProblem] = []
         self._by_text: dict[str, tuple[Document, str]] = {}
@@ -200,7 +209,14 @@ class _Loader:
         if not text.strip():
             self.problem(shown, None, "only whitespace; write the article in it or remove the file")
             return
-        self._add(Document(document_id(source, text), _title(text), text, source, sha256), shown)
+        self._add(Document(self.registry.id_for(source), _title(text), text, source, sha256), shown)
+
+    def report_unused_ids(self, shown: str) -> None:
+        """A registry entry without its file: a renamed or removed article (a warning)."""
+        loaded = {document.source for document in self.documents}
+        for source in sorted(set(self.registry.ids) - loaded):
+            self.problem(shown, None, f"{source!r} (id {self.registry.ids[source]}) is not in the corpus; if the "
+                                      "file was renamed, write its new path there to keep its id", kept=True)
 
     def _load_jsonl(self, source: str, shown: str, data: bytes, sha256: str) -> None:
         offset = len(_UTF8_BOM) if data.startswith(_UTF8_BOM) else 0

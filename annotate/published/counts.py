@@ -25,6 +25,9 @@ class ExportCounts:
     quarantined_documents: int = 0  # left out whole because of a problem
     quarantined_annotations: int = 0  # left out because of a problem
     problems: int = 0
+    regions_without_text: int = 0  # kept, with a warning: offsets not cross-checked against value.text
+    whitespace_spans: int = 0  # spans of white space alone, left out with a warning
+    tasks_without_text_checksum: int = 0  # pushed before the checksum, and no corpus to check them against
     annotators: set[str] = field(default_factory=set)
 
     def as_dict(self) -> dict[str, int]:
@@ -38,6 +41,9 @@ class ExportCounts:
             "documents_quarantined": self.quarantined_documents,
             "annotations_quarantined": self.quarantined_annotations,
             "problems": self.problems,
+            "regions_without_text": self.regions_without_text,
+            "whitespace_spans_left_out": self.whitespace_spans,
+            "tasks_without_text_checksum": self.tasks_without_text_checksum,
         }
 
 

@@ -17,7 +17,9 @@ from annotate.filesystem import read_json_object
 from annotate.published.layout import MANIFEST
 
 SIDECAR_SUFFIX = ".meta.json"
-SNAPSHOT_FIELDS = ("project_id", "project_title", "url", "export_id", "created_at")
+# The manifest's snapshot fields and the sidecar key ``annotate pull`` writes each one under.
+SIDECAR_KEYS = {"project_id": "project_id", "project_title": "project_title", "url": "url",
+                "export_id": "export_id", "created_at": "snapshot_created_at"}
 FORMAT = 1
 
 
@@ -46,13 +48,18 @@ def source_of(input_path: Path) -> dict[str, Any]:
     beside it (``<input>.meta.json``; ``None`` for a file downloaded from the web page)."""
     sidecar = input_path.with_name(input_path.name + SIDECAR_SUFFIX)
     snapshot = None
+    digest = sha256_file(input_path)
     if sidecar.is_file():
         recorded = read_json_object(sidecar, ExportError, "the snapshot record", "pull again or remove the file")
-        snapshot = {key: recorded.get(key) for key in SNAPSHOT_FIELDS}
+        if recorded.get("sha256") not in (None, digest):
+            raise ExportError(f"{sidecar} does not describe {input_path.name} (the SHA-256 it records is not the "
+                              "file's: a pull was interrupted between the two, or the file was changed); pull "
+                              "again")
+        snapshot = {field: recorded.get(key) for field, key in SIDECAR_KEYS.items()}
         snapshot["url"] = _public_url(snapshot["url"])
     return {
         "file": input_path.name,
-        "sha256": sha256_file(input_path),
+        "sha256": digest,
         "size": input_path.stat().st_size,
         "snapshot": snapshot,
     }

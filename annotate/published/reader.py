@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 import yaml
 from datasets import ClassLabel, Features, LargeList, List
 
+from annotate.corpus.identity import text_checksum
 from annotate.errors import AnnotateError, ExportError
 from annotate.filesystem import read_json_object
 from annotate.published.layout import CHANGELOG, MANIFEST, SCHEMA_FILE
@@ -100,6 +101,26 @@ def row_digests(files: Iterable[Path], key: str, columns: list[str]) -> dict[Any
             raise ExportError(f"{file}: cannot read columns {key}, {', '.join(columns)} ({error}); "
                               "run annotate validate on that version") from None
     return digests
+
+
+def text_versions(files: Iterable[Path]) -> dict[str, tuple[str, int]]:
+    """document id -> (text checksum, text version) of a version's documents files; versions
+    published before documents recorded them hold text version 1 and the checksum of their text."""
+    found: dict[str, tuple[str, int]] = {}
+    for file in files:
+        names = pq.read_schema(file).names
+        recorded = "text_sha256" in names and "text_version" in names
+        columns = ["id", "text_sha256", "text_version"] if recorded else ["id", "text"]
+        for row in pq.read_table(file, columns=columns).to_pylist():
+            found[row["id"]] = ((row["text_sha256"], row["text_version"]) if recorded
+                                else (text_checksum(row["text"]), 1))
+    return found
+
+
+def texts_corrected(old_files: Iterable[Path], new_files: Iterable[Path]) -> list[tuple[str, int, int]]:
+    """(document id, old text version, new text version) of every document whose text changed."""
+    old, new = text_versions(old_files), text_versions(new_files)
+    return sorted((key, old[key][1], new[key][1]) for key in set(old) & set(new) if old[key][0] != new[key][0])
 
 
 def named_labels(value: Any, feature: Any) -> Any:

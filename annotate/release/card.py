@@ -146,6 +146,9 @@ def _configs_section(facts: CardFacts) -> list[str]:
     for config in CONFIGS:
         lines += ["", f"### `{config}`", "", "| field | type | meaning |", "|---|---|---|"]
         descriptions = FIELD_DESCRIPTIONS[config]
+        if config == DEFAULT_CONFIG:  # the schema's document metadata: described there, null when unknown
+            descriptions = {**descriptions, **{f.name: f"{f.description} (document metadata; null when the article "
+                                                       "has none)" for f in facts.schema.metadata}}
         for name, feature in facts.features[config].items():
             meaning = descriptions.get(name, f"claim attribute `{name}`")
             lines.append(f"| `{name}` | {_cell(_type(feature))} | {_cell(meaning)} |")
@@ -191,6 +194,11 @@ def _counts_section(facts: CardFacts) -> list[str]:
         ("documents quarantined (left out)", c["documents_quarantined"]),
         ("annotations quarantined (left out)", c["annotations_quarantined"]),
         ("problems found", c["problems"]),
+        ("spans without `value.text` (kept; offsets not cross-checked, a warning names each)",
+         c.get("regions_without_text", 0)),
+        ("spans of white space alone (left out, a warning names each)", c.get("whitespace_spans_left_out", 0)),
+        ("tasks whose text could not be checked against what push sent (no checksum, no corpus)",
+         c.get("tasks_without_text_checksum", 0)),
     ]
     lines = ["## Counts", "", "| | count |", "|---|---:|"] + [f"| {name} | {value} |" for name, value in rows]
     if facts.quarantine_file:
@@ -255,7 +263,9 @@ def dataset_card(facts: CardFacts) -> str:
         "target. Offsets are Unicode code points into `text`, and for every span "
         "`text[start:end] == span text`. "
         + ("Annotators appear by e-mail address (exported with --annotator-emails)."
-           if facts.annotator_emails else "Annotators appear as stable pseudonyms, never e-mail addresses."), "",
+           if facts.annotator_emails else "Annotators appear as stable pseudonyms, never e-mail addresses: "
+           "a keyed hash whose key stays with the annotation project and is not published, so a pseudonym "
+           "cannot be computed from an e-mail address or a user id."), "",
         *_configs_section(facts), "",
         *_load_section(facts), "",
         *_scheme_section(facts), "",

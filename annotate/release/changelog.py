@@ -16,7 +16,8 @@ import pyarrow.parquet as pq
 
 from annotate.published.counts import flatten
 from annotate.published.layout import CHANGELOG_HEADER as HEADER
-from annotate.published.reader import PublishedVersion, row_digests
+from annotate.published.reader import PublishedVersion, row_digests, texts_corrected
+from annotate.release.annotator_names import PSEUDONYMS, previous_key_id
 from annotate.wording import counted
 
 SHOWN_IDS = 20
@@ -40,6 +41,11 @@ class VersionDiff:
     # config -> (rows added, removed, changed), for the configs derived from the documents
     derived: dict[str, tuple[int, int, int]] = field(default_factory=dict)
     toolkit: tuple[str, str] | None = None  # (previous, current) toolkit versions when they differ
+    snapshot_time_added: bool = False  # the previous version recorded no snapshot time, this one does
+    annotators_renamed: bool = False  # another annotator key names the annotators than in the previous version
+    columns_added: list[str] = field(default_factory=list)  # new columns of ``documents`` (document metadata)
+    # documents whose text was corrected: (id, previous text version, text version)
+    texts_corrected: list[tuple[str, int, int]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -47,6 +53,7 @@ class VersionDiff:
             "documents_added": len(self.documents_added),
             "documents_removed": len(self.documents_removed),
             "documents_gold_changed": len(self.gold_changed),
+            "documents_text_corrected": len(self.texts_corrected),
             "annotations_added": self.annotations_added,
             "annotations_removed": self.annotations_removed,
             "annotations_changed": self.annotations_changed,
@@ -60,8 +67,10 @@ def _files(config_files: Mapping[str, Mapping[str, Path]], config: str) -> list[
 
 
 def diff_versions(previous: PublishedVersion, current: Mapping[str, Mapping[str, Path]],
-                  label_counts: Mapping[str, object], toolkit_version: str) -> VersionDiff:
-    """Compare ``previous`` with the files just written (config -> split -> path)."""
+                  label_counts: Mapping[str, object], toolkit_version: str,
+                  source: Mapping[str, object] | None = None) -> VersionDiff:
+    """Compare ``previous`` with the files just written (config -> split -> path) and their
+    ``source`` (the manifest's record of the raw export)."""
     old_gold = row_digests([p for _, p in sorted(previous.data_files("documents").items())], "id", GOLD_COLUMNS)
     new_gold = row_digests(_files(current, "documents"), "id", GOLD_COLUMNS)
     old_annotations = row_digests([p for _, p in sorted(previous.data_files("annotations").items())],
@@ -83,7 +92,36 @@ def diff_versions(previous: PublishedVersion, current: Mapping[str, Mapping[str,
         label_moves=moves,
         derived={config: _row_changes(previous, current, config) for config in DERIVED_CONFIGS},
         toolkit=(old_toolkit, toolkit_version) if (old_toolkit := _toolkit(previous)) != toolkit_version else None,
+        snapshot_time_added=_snapshot_time(previous.manifest.get("source")) is None
+        and _snapshot_time(source) is not None,
+        annotators_renamed=_renamed(previous, source),
+        columns_added=_new_columns(previous, current, "documents"),
+        texts_corrected=texts_corrected([p for _, p in sorted(previous.data_files("documents").items())],
+                                        _files(current, "documents")),
     )
+
+
+def _new_columns(previous: PublishedVersion, current: Mapping[str, Mapping[str, Path]], config: str) -> list[str]:
+    new_files = _files(current, config)
+    old_files = [path for _, path in sorted(previous.data_files(config).items())]
+    if not new_files or not old_files:
+        return []
+    old = set(pq.read_schema(old_files[0]).names)
+    return [name for name in pq.read_schema(new_files[0]).names if name not in old]
+
+
+def _renamed(previous: PublishedVersion, source: Mapping[str, object] | None) -> bool:
+    """Whether pseudonyms now come from another key than the previous version's pseudonyms did."""
+    record = source.get("annotators") if isinstance(source, Mapping) else None
+    if not isinstance(record, Mapping) or record.get("names") != PSEUDONYMS:
+        return False
+    before = previous_key_id(previous)
+    return before is not None and before != record.get("key_id")
+
+
+def _snapshot_time(source: object) -> object:
+    snapshot = source.get("snapshot") if isinstance(source, Mapping) else None
+    return snapshot.get("created_at") if isinstance(snapshot, Mapping) else None
 
 
 def _row_changes(previous: PublishedVersion, current: Mapping[str, Mapping[str, Path]],
@@ -124,6 +162,10 @@ def summary_lines(version: str, diff: VersionDiff, reasons: list[str], counts: M
         f"- Documents added: {len(diff.documents_added)}{_ids(diff.documents_added)}",
         f"- Documents removed: {len(diff.documents_removed)}{_ids(diff.documents_removed)}",
         f"- Documents whose gold annotation changed: {len(diff.gold_changed)}{_ids(diff.gold_changed)}",
+        *([f"- Documents whose text was corrected: {len(diff.texts_corrected)} ("
+           + ", ".join(f"`{key}` text version {old} -> {new}" for key, old, new in diff.texts_corrected[:SHOWN_IDS])
+           + (f" and {len(diff.texts_corrected) - SHOWN_IDS} more" if len(diff.texts_corrected) > SHOWN_IDS else "")
+           + ")"] if diff.texts_corrected else []),
         f"- Annotations added / removed / changed: {diff.annotations_added} / {diff.annotations_removed}"
         f" / {diff.annotations_changed}",
     ]
@@ -137,6 +179,15 @@ def summary_lines(version: str, diff: VersionDiff, reasons: list[str], counts: M
     if moved:
         lines += ["- Derived rows added / removed / changed: "
                   + "; ".join(f"{config} {a} / {r} / {c}" for config, (a, r, c) in moved.items())]
+    if diff.snapshot_time_added:
+        lines += [f"- Provenance: the manifest records when the Label Studio export snapshot was made "
+                  f"({diff.previous} recorded no time)"]
+    if diff.columns_added:
+        lines += ["- Columns added to `documents`: " + ", ".join(f"`{name}`" for name in diff.columns_added)
+                  + " (document metadata the schema declares; null where an article has none)"]
+    if diff.annotators_renamed:
+        lines += [f"- Annotators: new pseudonyms (another annotator key than {diff.previous}'s); the same people "
+                  f"have other names than in {diff.previous}"]
     if diff.toolkit is not None:
         old, new = diff.toolkit
         lines += [(f"- Built with annotate {new} ({diff.previous} was built with annotate "

@@ -32,6 +32,8 @@ from datasets import Features
 
 from annotate import __version__
 from annotate.conversion.convert import AnnotatorNames, Problem, convert_task, iter_tasks
+from annotate.conversion.problems import NO_VALUE_TEXT, WHITESPACE_SPAN
+from annotate.conversion.text_check import NO_TEXT_CHECKSUM, TEXT_CHECKSUM, corpus_differs_message
 from annotate.conversion.records import DocumentRecord
 from annotate.errors import AnnotationError, ExportError
 from annotate.filesystem import process_alive
@@ -42,6 +44,7 @@ from annotate.published.reader import PublishedVersion
 from annotate.published.splits import SplitAssigner, check_ratios
 from annotate.published.versions import Changes, Version, changes_between, choose, published
 from annotate.release.card import CardFacts, dataset_card
+from annotate.release.annotator_names import annotator_names, keep_new_key, names_record, unrecorded_warning
 from annotate.release.changelog import (
     VersionDiff,
     changelog_markdown,
@@ -75,6 +78,9 @@ class ExportResult:
     previous: str | None = None
     reasons: list[str] = field(default_factory=list)
     quarantined: list[Problem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # one line each, for the command line to print
+    annotator_key: Path | None = None  # the key file behind the pseudonyms
+    annotator_key_created: bool = False  # a new key: new names, which the command line says
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,9 @@ class _Request:
     include_emails: bool
     ratios: dict[str, float]
     agreement: dict[str, Any] | None
+    annotator_key: Path | None = None
+    new_annotator_key: bool = False
+    corpus: Mapping[str, str] | None = None  # document id -> text, to check tasks without a checksum
 
 
 @dataclass(frozen=True)
@@ -110,12 +119,15 @@ class _Pass:
     document_ids: set[str] = field(default_factory=set)
     tasks_of: dict[str, int] = field(default_factory=dict)  # document id -> first task id
     source: dict[str, Any] = field(default_factory=dict)  # the raw export's name, checksum, snapshot
+    warnings: list[str] = field(default_factory=list)  # one line each: kept, but said
+    unchecked: list[str] = field(default_factory=list)  # tasks whose text could not be checked
 
 
 def export(input_path: Path | str, *, schema: Schema, out_root: Path | str = "exports",
            version: str | None = None, bump: str | None = None, quarantine: bool = False,
            include_emails: bool = False, split_ratios: Mapping[str, float] | None = None,
-           agreement: dict[str, Any] | None = None) -> ExportResult:
+           agreement: dict[str, Any] | None = None, annotator_key: Path | str | None = None,
+           new_annotator_key: bool = False, corpus: Mapping[str, str] | None = None) -> ExportResult:
     """Write ``out_root/vX.Y.Z`` from the raw export at ``input_path``.
 
     Give ``version`` ("1.2.0") or ``bump`` ("major", "minor", "patch" or "auto"). Any problem
@@ -123,6 +135,12 @@ def export(input_path: Path | str, *, schema: Schema, out_root: Path | str = "ex
     unless ``quarantine`` is set: then the annotations concerned (the whole document for a
     problem outside any annotation) are left out and listed in ``quarantine.jsonl``.
     Raises :class:`ExportError` when the version rules or the file system forbid the export.
+    Annotators are named through ``annotator_key`` (default: ``annotators.json`` beside the raw
+    export, created when missing); a key other than the one that named the latest version is
+    refused unless ``new_annotator_key`` (:mod:`annotate.release.annotator_names`).
+    A task whose text is not the one push sent (``data.text_sha256``) is a problem; a task pushed
+    without that checksum is checked against ``corpus`` (document id -> text) when given, and
+    otherwise counted and named in a warning (:mod:`annotate.conversion.text_check`).
     """
     source_file = Path(input_path)
     if source_file.is_dir():
@@ -133,12 +151,18 @@ def export(input_path: Path | str, *, schema: Schema, out_root: Path | str = "ex
     given = Version.parse(version) if version is not None else None
     choose(None, None, version=given, bump=bump)  # exactly one of them, and a known bump
     request = _Request(source_file, Path(out_root), given, bump, quarantine, include_emails,
-                       check_ratios(split_ratios), agreement)
+                       check_ratios(split_ratios), agreement,
+                       Path(annotator_key) if annotator_key is not None else None, new_annotator_key, corpus)
     history = _read_history(request, schema)
+    names = annotator_names(source_file, key_path=request.annotator_key, new_key=new_annotator_key,
+                            include_emails=include_emails, latest=history.latest)
     work = _work_folder(request.root)
     try:
-        state, files = _build(request, schema, history, work)
-        return _publish(request, schema, history, state, files, work)
+        state, files = _build(request, schema, history, work, names)
+        result = _publish(request, schema, history, state, files, work)
+        keep_new_key(names)
+        return replace(result, warnings=result.warnings + unrecorded_warning(names),
+                       annotator_key=names.key.path, annotator_key_created=names.key.created)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
@@ -163,15 +187,18 @@ def _read_history(request: _Request, schema: Schema) -> _History:
     return _History(latest, frozenset(latest_splits), splits)
 
 
-def _build(request: _Request, schema: Schema, history: _History, work: Path) -> tuple[_Pass, Files]:
+def _build(request: _Request, schema: Schema, history: _History, work: Path,
+           names: AnnotatorNames) -> tuple[_Pass, Files]:
     """Stream the raw export into Parquet files under ``work``; raise if it holds problems
     (without quarantine) or no document to publish."""
     state = _Pass(ExportCounts(), LabelCounter(schema))
     sink = _open_sink(work, schema, config_features(schema), request.source_file.stat().st_size)
     try:
         with fewer_collections():
-            _stream(request, schema, state, sink, SplitAssigner(request.ratios, history.splits))
+            _stream(request, schema, state, sink, SplitAssigner(request.ratios, history.splits), names)
         state.source = source_of(request.source_file)  # while a row writer process finishes its files
+        state.warnings += _unchecked_warning(state.unchecked)
+        state.source["annotators"] = names_record(names)
         files = sink.close()
     except BaseException:
         sink.abandon()
@@ -199,7 +226,7 @@ def _publish(request: _Request, schema: Schema, history: _History, state: _Pass,
     _refuse_existing(request.root, chosen)
     paths = {config: {split: work / f.path for split, f in splits.items()} for config, splits in files.items()}
     label_counts = state.labels.as_dict()
-    diff = diff_versions(latest, paths, label_counts, __version__) if latest is not None else VersionDiff()
+    diff = diff_versions(latest, paths, label_counts, __version__, state.source) if latest is not None else VersionDiff()
     reasons = changes.reasons if changes is not None else []
     counts = state.counts.as_dict()
     _write_texts(work, schema, chosen, state, diff, reasons, counts, latest, request.quarantine)
@@ -224,7 +251,7 @@ def _publish(request: _Request, schema: Schema, history: _History, state: _Pass,
         version=str(chosen), path=final,
         rows={config: {split: f.rows for split, f in splits.items()} for config, splits in files.items()},
         counts=counts, previous=str(latest.version) if latest else None, reasons=reasons,
-        quarantined=list(state.problems),
+        quarantined=list(state.problems), warnings=list(state.warnings),
     )
 
 
@@ -252,15 +279,17 @@ def _spare_core() -> bool:
     return cores > 1 and load <= cores - 1
 
 
-def _stream(request: _Request, schema: Schema, state: _Pass, sink: RowSink, assign: SplitAssigner) -> None:
+def _stream(request: _Request, schema: Schema, state: _Pass, sink: RowSink, assign: SplitAssigner,
+            names: AnnotatorNames) -> None:
     """The one pass over the raw export. Once a problem is found without quarantine, only
     problems are collected (nothing more is built)."""
-    names = AnnotatorNames(include_emails=request.include_emails)
     quarantine = request.quarantine
     counts = state.counts
     for task in iter_tasks(request.source_file):
         counts.tasks += 1
         record, found = convert_task(task, schema, names=names, predictions=False)
+        if record is not None and record.warnings:
+            found += _count_warnings(record, state, request.corpus)
         if record is not None:
             first = state.tasks_of.setdefault(record.id, record.task_id)
             if first != record.task_id:
@@ -286,6 +315,35 @@ def _stream(request: _Request, schema: Schema, state: _Pass, sink: RowSink, assi
         state.labels.add(gold)
         state.document_ids.add(record.id)
         sink.add(assign(record.id), record, gold)
+
+
+def _count_warnings(record: DocumentRecord, state: _Pass, corpus: Mapping[str, str] | None) -> list[Problem]:
+    """Count and keep ``record``'s warnings; a task without a text checksum is checked against
+    ``corpus`` (document id -> text) when given: a different text is a problem (returned)."""
+    problems = []
+    for warning in record.warnings:
+        if warning.kind == NO_TEXT_CHECKSUM:
+            known = corpus.get(record.id) if corpus is not None else None
+            if known is None:
+                state.counts.tasks_without_text_checksum += 1
+                state.unchecked.append(f"{record.id} (task {record.task_id})")
+            elif known != record.text:
+                problems.append(Problem(record.id, record.task_id, None, None, corpus_differs_message()))
+            continue
+        state.warnings.append(f"warning: {warning}")
+        state.counts.regions_without_text += warning.kind == NO_VALUE_TEXT
+        state.counts.whitespace_spans += warning.kind == WHITESPACE_SPAN
+    return problems
+
+
+def _unchecked_warning(unchecked: list[str]) -> list[str]:
+    """One line for every task whose text could not be checked (no checksum, no corpus)."""
+    if not unchecked:
+        return []
+    shown = ", ".join(unchecked[:5]) + (f" and {len(unchecked) - 5} more" if len(unchecked) > 5 else "")
+    return [f"warning: {len(unchecked)} task(s) carry no {TEXT_CHECKSUM} (pushed before annotate recorded one), so "
+            f"their text could not be checked against what push sent: {shown}; pass --corpus DIR (the corpus "
+            "that was pushed) to check them"]
 
 
 def _without_problems(record: DocumentRecord | None, found: list[Problem],

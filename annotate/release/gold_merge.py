@@ -7,10 +7,9 @@ is deterministic: the same annotations give the same gold record, ids included.
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
-from datetime import datetime, timezone
 from operator import attrgetter
 
-from annotate.conversion.records import Annotation, Claim, DocumentRecord, GoldDocument, Span
+from annotate.conversion.records import Annotation, Claim, DocumentRecord, GoldDocument, Span, recency
 from annotate.scheme.schema import Schema
 
 POLICY_TEXT = """\
@@ -41,7 +40,6 @@ a `-2`, `-3`... suffix). Entities and claims are sorted by start, end and label.
 with no completed annotation has no gold record: it is counted, never silently dropped.
 """
 
-_EPOCH = datetime.min.replace(tzinfo=timezone.utc)
 _span_order = attrgetter("start", "end", "label", "id")
 _claim_order = attrgetter("start", "end", "id")
 _span_key = attrgetter("start", "end", "label")  # an entity's identity across annotations
@@ -55,13 +53,13 @@ def merge(record: DocumentRecord, schema: Schema) -> GoldDocument | None:
         return None
     ground_truth = [annotation for annotation in usable if annotation.ground_truth]
     if ground_truth:
-        return _as_is(record, max(ground_truth, key=_recency), "ground_truth")
+        return _as_is(record, max(ground_truth, key=recency), "ground_truth")
     latest: dict[str, Annotation] = {}
-    for annotation in sorted(usable, key=_recency):
+    for annotation in sorted(usable, key=recency):
         latest[annotation.annotator] = annotation
     if len(latest) == 1:
         return _as_is(record, next(iter(latest.values())), "single")
-    return _majority(record, sorted(latest.values(), key=_recency, reverse=True), schema)
+    return _majority(record, sorted(latest.values(), key=recency, reverse=True), schema)
 
 
 def _as_is(record: DocumentRecord, annotation: Annotation, policy: str) -> GoldDocument:
@@ -171,16 +169,4 @@ def _unique_id(candidates: list[str], used: set[str]) -> str:
         number += 1
     used.add(f"{candidates[0]}-{number}")
     return f"{candidates[0]}-{number}"
-
-
-def _recency(annotation: Annotation) -> tuple[datetime, datetime, int]:
-    return _time(annotation.updated_at), _time(annotation.created_at), annotation.id
-
-
-def _time(value: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(value)
-    except (TypeError, ValueError):
-        return _EPOCH
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
 

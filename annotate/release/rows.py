@@ -25,7 +25,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from annotate.conversion.records import Annotation, Claim, DocumentRecord, GoldDocument, Span
+from annotate.corpus.identity import text_checksum
 from annotate.errors import ExportError
+from annotate.scheme.schema import DOCUMENT_COLUMNS as _DOCUMENT_COLUMNS
 from annotate.scheme.schema import Schema
 from annotate.text.sentences import covering, merge_across, sentence_spans
 from annotate.text.tokens import flat_spans, tag_ids, tokenize
@@ -58,12 +60,16 @@ class TableBuilder:
             "title": [record.title for record in records],
             "text": [record.text for record in records],
             "source": [record.source for record in records],
+            "text_sha256": [text_checksum(record.text) for record in records],
+            "text_version": [record.text_version for record in records],
             "entities": self._spans([gold.entities for gold in golds], schema.field("entities").type),
             "claims": self._claims([(f"document {record.id} (gold)", gold.claims, gold.entities)
                                     for record, gold in pairs], schema.field("claims").type),
             "stance": [self._stance(gold.stance) for gold in golds],
             "annotators": [list(gold.annotators) for gold in golds],
             "policy": [gold.policy for gold in golds],
+            **{name: [record.metadata.get(name) for record in records]
+               for name in schema.names if name not in _DOCUMENT_COLUMNS},  # the schema's document metadata
         })
 
     def annotations(self, records: Sequence[DocumentRecord]) -> pa.Table:

@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from annotate.conversion.convert import AnnotatorNames, convert_task, iter_tasks
+from annotate.conversion.convert import convert_task, iter_tasks
 from annotate.conversion.records import DocumentRecord
 from annotate.errors import ReportError
 from annotate.filesystem import write_atomically
 from annotate.published.manifest import sha256_file
+from annotate.release.annotator_names import annotator_names, keep_new_key
 from annotate.report.figures import compute_figures
 from annotate.report.html import render_html, source_text
 from annotate.scheme.schema import Schema
@@ -82,7 +83,7 @@ def read_label_studio(path: Path, schema: Schema) -> tuple[list[DocumentRecord],
     (:func:`~annotate.conversion.task_stream.iter_tasks` refuses objects that are not tasks, such as the
     rows of a JSON_MIN export).
     """
-    names = AnnotatorNames(include_emails=False)
+    names = annotator_names(path, key_path=None, new_key=False, include_emails=False, latest=None)
     documents: list[DocumentRecord] = []
     problems: list[str] = []
     tasks = 0
@@ -99,6 +100,7 @@ def read_label_studio(path: Path, schema: Schema) -> tuple[list[DocumentRecord],
         first = problems[0] if problems else "no usable task"
         raise ReportError(f"{path}: no task could be read ({counted(tasks, 'task')} in the file); the first "
                           f"problem: {first}; annotate export --input {path} --bump auto lists every problem")
+    keep_new_key(names)  # the names in the report hold for the next report and the export
     return documents, problems
 
 

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from itertools import combinations
 from typing import Any
 
-from annotate.conversion.records import Annotation, DocumentRecord, Span
+from annotate.conversion.records import Annotation, DocumentRecord, Span, recency
 from annotate.report import agreement
 from annotate.scheme.schema import Schema
 
@@ -60,7 +60,7 @@ def _num(value: float | None, digits: int = DIGITS) -> float | None:
 def _latest(document: DocumentRecord) -> dict[str, Annotation]:
     """Each annotator's most recently updated completed annotation of the document."""
     latest: dict[str, Annotation] = {}
-    for annotation in sorted(document.usable_annotations, key=lambda a: (a.updated_at, a.id)):
+    for annotation in sorted(document.usable_annotations, key=recency):
         latest[annotation.annotator] = annotation
     return dict(sorted(latest.items()))
 

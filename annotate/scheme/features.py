@@ -74,19 +74,27 @@ def _claim(schema: Schema) -> dict:
     }
 
 
-def config_features(schema: Schema) -> dict[str, Features]:
-    """The features of the four configs, keyed by config name (``documents`` first)."""
+TEXT_VERSION_COLUMNS = ("text_sha256", "text_version")  # in documents; earlier published versions lack them
+
+
+def config_features(schema: Schema, *, text_versions: bool = True) -> dict[str, Features]:
+    """The features of the four configs, keyed by config name (``documents`` first).
+
+    ``text_versions=False`` gives the documents features of versions published before documents
+    recorded their text's checksum and version (they stay valid as published)."""
     stance = ClassLabel(names=list(schema.stance.values))
     documents = Features({
         "id": Value("string"),
         "title": Value("string"),
         "text": Value("string"),
         "source": Value("string"),
+        **({"text_sha256": Value("string"), "text_version": Value("int32")} if text_versions else {}),
         "entities": List(_span(schema)),
         "claims": List(_claim(schema)),
         "stance": stance,
         "annotators": List(Value("string")),
         "policy": Value("string"),
+        **{field.name: Value(METADATA_VALUE_TYPES[field.type]) for field in schema.metadata},
     })
     ner = Features({
         "id": Value("string"),
@@ -120,6 +128,11 @@ def config_features(schema: Schema) -> dict[str, Features]:
     return {"documents": documents, "ner": ner, "claims": claims, "annotations": annotations}
 
 
+# The Arrow type of each documents.metadata type of the schema (every such column is nullable).
+METADATA_VALUE_TYPES = {"string": "string", "integer": "int64", "number": "float64", "boolean": "bool",
+                        "date": "date32"}
+
+
 ROW_MEANING = {
     "documents": "one article with its gold entities, claims and stance",
     "ner": "one sentence: tokens and IOB2 tags (conll2003 shape)",
@@ -133,6 +146,8 @@ FIELD_DESCRIPTIONS = {
         "title": "article title",
         "text": "article text exactly as annotators saw it; every offset indexes it (code points)",
         "source": "source file or URL of the article",
+        "text_sha256": "SHA-256 of the text's UTF-8 bytes: which version of the article this is",
+        "text_version": "1 for the text as first annotated, one more for each correction (push --update-texts)",
         "entities": "gold entity spans: region id, start, end, text (== text[start:end]), label",
         "claims": "gold claims: span, claimant_id (an entity id of this row), claimant text, stance, attributes",
         "stance": "stance of the whole article toward the target",

@@ -43,7 +43,14 @@ _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 # The keys each level of the schema file may hold, in the order the README and the project schema use.
 # Anything else is refused: a misspelt key would otherwise be silently ignored.
-TOP_KEYS = ("name", "version", "title", "description", "language", "license", "entities", "claims", "stance")
+TOP_KEYS = ("name", "version", "title", "description", "language", "license", "entities", "claims", "stance",
+            "documents")
+DOCUMENTS_KEYS = ("metadata",)
+METADATA_KEYS = ("name", "type", "description")
+METADATA_TYPES = ("string", "integer", "number", "boolean", "date")  # date: YYYY-MM-DD
+# Columns the documents config has already: metadata cannot take their names.
+DOCUMENT_COLUMNS = ("id", "title", "text", "source", "text_sha256", "text_version", "entities", "claims", "stance",
+                    "annotators", "policy")
 ENTITY_KEYS = ("label", "definition", "examples", "color", "patterns", "gazetteer")
 CLAIMS_KEYS = ("label", "definition", "examples", "color", "claimant", "attributes")
 CLAIMANT_KEYS = ("labels", "required", "definition")
@@ -109,6 +116,15 @@ class StanceSpec:
 
 
 @dataclass(frozen=True)
+class MetadataField:
+    """A document metadata field the dataset carries: a nullable column of ``documents``."""
+
+    name: str
+    type: str  # one of METADATA_TYPES
+    description: str
+
+
+@dataclass(frozen=True)
 class Schema:
     """A parsed, checked annotation scheme."""
 
@@ -123,6 +139,7 @@ class Schema:
     stance: StanceSpec
     source: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
     path: Path | None = field(default=None, compare=False)
+    metadata: tuple[MetadataField, ...] = ()
 
     @property
     def entity_labels(self) -> tuple[str, ...]:
@@ -288,8 +305,10 @@ def parse_schema(raw: Any, *, origin: str = "<schema>", path: Path | None = None
         document_required=reader.boolean(stance_raw, "document_required", "stance", default=True),
     )
     name = reader.string(top, "name")
+    metadata = _metadata(reader, top.get("documents"))
     reader.raise_problems()
     return Schema(
+        metadata=metadata,
         name=name,
         version=version,
         title=reader.optional_string(top, "title", "") or name,
@@ -302,6 +321,30 @@ def parse_schema(raw: Any, *, origin: str = "<schema>", path: Path | None = None
         source=top,
         path=path,
     )
+
+
+def _metadata(reader: _Reader, raw: Any) -> tuple[MetadataField, ...]:
+    """``documents.metadata``: the document metadata fields a dataset carries (may be absent)."""
+    if raw is None:
+        return ()
+    documents = reader.mapping(raw, "documents", DOCUMENTS_KEYS)
+    items = documents.get("metadata") or []
+    if not isinstance(items, list):
+        reader.fail("documents.metadata", "must be a list of {name, type, description}")
+        items = []
+    fields: list[MetadataField] = []
+    for index, item in enumerate(items):
+        where = f"documents.metadata[{index}]"
+        entry = reader.mapping(item, where, METADATA_KEYS)
+        name = reader.string(entry, "name", where)
+        if name and (not _NAME.match(name) or name in DOCUMENT_COLUMNS or name in {f.name for f in fields}):
+            reader.fail(f"{where}.name", f"{name!r} must be lower_case letters, digits or _, unique, and not one of "
+                                         f"the documents columns ({', '.join(DOCUMENT_COLUMNS)})")
+        kind = reader.string(entry, "type", where)
+        if kind and kind not in METADATA_TYPES:
+            reader.fail(f"{where}.type", f"{kind!r} is not one of {', '.join(METADATA_TYPES)}")
+        fields.append(MetadataField(name, kind, reader.string(entry, "description", where)))
+    return tuple(fields)
 
 
 class _Absent(dict):

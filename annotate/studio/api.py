@@ -18,6 +18,7 @@ from typing import Any
 from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
 
+from annotate.corrections.plan import text_checksum
 from annotate.errors import ProjectError
 from annotate.studio.connection import RETRY_EXCEPTIONS, RETRY_STATUSES, call_with_retries, describe_failure
 
@@ -33,6 +34,7 @@ class TaskSummary:
     id: int
     document_id: str | None
     annotations: int  # completed and cancelled
+    text_sha256: str | None = None  # of data.text: a corrected article's text differs from the corpus
 
 
 # --- where -------------------------------------------------------------------------------------------
@@ -104,6 +106,7 @@ def list_tasks(client: LabelStudio, project_id: int) -> list[TaskSummary]:
                 id=int(task.id),
                 document_id=str(document_id) if isinstance(document_id, (str, int)) else None,
                 annotations=int(task.total_annotations or 0) + int(task.cancelled_annotations or 0),
+                text_sha256=text_checksum(data["text"]) if isinstance(data.get("text"), str) else None,
             ))
         if not items or len(found) >= int(getattr(pager.response, "total", 0) or 0):
             return found
@@ -116,6 +119,26 @@ def count_tasks(client: LabelStudio, project_id: int) -> int:
     pager = call_with_retries(client.tasks.list, project=project_id, fields="task_only", include="id",
                               page_size=1, what=f"counting the tasks of project {project_id}")
     return int(pager.response.total)
+
+
+# Any user's draft: the data manager's draft_exists filter (its task list shows the caller's drafts only).
+_WITH_DRAFTS = json.dumps({"filters": {"conjunction": "and", "items": [
+    {"filter": "filter:tasks:draft_exists", "operator": "equal", "type": "Boolean", "value": True}]}})
+
+
+def tasks_with_drafts(client: LabelStudio, project_id: int) -> set[int]:
+    """Ids of the project's tasks on which some annotator has a draft (unsubmitted work)."""
+    found: set[int] = set()
+    page = 1
+    while True:
+        pager = call_with_retries(client.tasks.list, project=project_id, fields="task_only", include="id",
+                                  query=_WITH_DRAFTS, page=page, page_size=LIST_PAGE_SIZE, resolve_uri=False,
+                                  what=f"listing the tasks of project {project_id} that hold drafts")
+        items = pager.items or []
+        found.update(int(task.id) for task in items)
+        if not items or len(items) < LIST_PAGE_SIZE:
+            return found
+        page += 1
 
 
 def fetch_tasks(client: LabelStudio, project_id: int, task_ids: Sequence[int]) -> list[dict[str, Any]]:
@@ -156,6 +179,16 @@ def refusal(error: ApiError) -> str:
         text = " ".join(str(fields).split())
         reason += f": {text[:300]}"
     return reason
+
+
+def raise_for_status(response: Any) -> None:
+    """Raise the SDK's ApiError for a raw response that is not a success (as the SDK's own calls do)."""
+    if not 200 <= response.status_code < 300:
+        try:
+            detail: Any = response.json()
+        except ValueError:
+            detail = response.text
+        raise ApiError(status_code=response.status_code, headers=dict(response.headers), body=detail)
 
 
 def backoff(attempt: int, *, last: bool) -> None:

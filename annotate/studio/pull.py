@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -29,8 +30,12 @@ from typing import Any
 from label_studio_sdk import LabelStudio
 
 from annotate import __version__
-from annotate.errors import ExportError, ProjectError
-from annotate.filesystem import process_alive
+from annotate.conversion.annotator_key import key_path_for, load_key
+from annotate.conversion.pseudonyms import identify
+from annotate.conversion.task_stream import iter_tasks
+from annotate.errors import AnnotationError, ExportError, ProjectError
+from annotate.filesystem import process_alive, write_atomically
+from annotate.published.manifest import SIDECAR_KEYS
 from annotate.studio.api import find_project, get_project, server_url
 from annotate.studio.connection import call_with_retries
 
@@ -65,6 +70,8 @@ class PullResult:
     ground_truth: int
     documents_without_annotation: int  # tasks without any completed annotation
     sha256: str
+    annotator_key: Path | None = None  # the key file that records who is who (annotators.json)
+    annotator_key_created: bool = False  # a new key: these annotators get new names
 
 
 def default_output(project_title: str) -> Path:
@@ -85,8 +92,14 @@ def pull(
     project_id: int | None = None,
     out: Path,
     timeout: float = 600,
+    annotator_key: Path | None = None,
 ) -> PullResult:
-    """Export the project through a snapshot and write the raw JSON to ``out`` (atomically)."""
+    """Export the project through a snapshot and write the raw JSON to ``out`` (atomically).
+
+    The annotator key (``annotator_key``, default ``annotators.json`` beside ``out``; created
+    when missing) records which user id of this server is which person, as a keyed hash of
+    the e-mail, so that a JSON export from the web page names them the same way.
+    """
     out = Path(out)
     project = _project(client, project_title, project_id)
     folder = out.parent if str(out.parent) else Path(".")
@@ -100,49 +113,60 @@ def pull(
     if out.is_dir():
         raise ExportError(f"{out} is a folder; pass a file name with --out")
     _remove_stale_parts(out)
+    key = load_key(annotator_key or key_path_for(out), create=True)
 
     snapshot = _create_snapshot(client, project, timeout)
     snapshot = _wait(client, project.id, snapshot, timeout)
     part = out.with_name(f".{out.name}.{os.getpid()}{PART_SUFFIX}")
-    meta_part = meta_path_for(part)
     try:
         digest = _download(client, project.id, snapshot.id, part, timeout)
-        tasks = _read_tasks(part, out)
-        counts = count(tasks)
+        seen: set[tuple[int, str]] = set()
+        counts = count(_stream_tasks(part, out), users=seen)
+        key.record(server_url(client), seen)
+        key.save()
         meta = {
             "project_id": project.id,
             "project_title": project.title,
             "url": server_url(client),
             "export_id": snapshot.id,
-            "snapshot_created_at": _iso(snapshot.created_at),
+            SIDECAR_KEYS["created_at"]: _iso(snapshot.created_at),
             "pulled_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "annotate_version": __version__,
             "sha256": digest,
             "counts": counts,
         }
-        _write_json(meta_part, meta)
+        # The sidecar names the file's SHA-256: a crash between the two renames leaves a pair that
+        # export recognises as not matching (and refuses), never one it takes for the other.
         os.replace(part, out)
-        os.replace(meta_part, meta_path_for(out))
+        write_atomically(meta_path_for(out), json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
     except OSError as error:
         raise ExportError(f"cannot write {out} ({error.strerror or error}); check the disk and the folder, "
                           "then pull again") from None
     finally:
-        for leftover in (part, meta_part):
-            with contextlib.suppress(FileNotFoundError):
-                leftover.unlink()
+        with contextlib.suppress(FileNotFoundError):
+            part.unlink()
     return PullResult(path=out, meta_path=meta_path_for(out), project_id=int(project.id),
-                      project_title=project.title, export_id=int(snapshot.id), sha256=digest, **counts)
+                      project_title=project.title, export_id=int(snapshot.id), sha256=digest,
+                      annotator_key=key.path, annotator_key_created=key.created, **counts)
 
 
-def count(tasks: list[Any]) -> dict[str, int]:
-    """Counts of a raw export: tasks, annotations, annotators, cancelled, ground truth, unannotated."""
-    annotations = cancelled = ground_truth = unannotated = 0
+def count(tasks: Iterable[Any], *, users: set[tuple[int, str]] | None = None) -> dict[str, int]:
+    """Counts of a raw export: tasks, annotations, annotators, cancelled, ground truth, unannotated.
+
+    ``tasks`` may be a stream (read once); ``users``, when given, collects the (user id, e-mail)
+    of every expanded ``completed_by``."""
+    annotations = cancelled = ground_truth = unannotated = total = 0
     annotators: set[str] = set()
     for task in tasks:
+        total += 1
         completed = 0
         for annotation in (task.get("annotations") or []) if isinstance(task, dict) else []:
             if not isinstance(annotation, dict):
                 continue
+            if users is not None:
+                user_id, email = identify(annotation.get("completed_by"))
+                if user_id is not None and email is not None:
+                    users.add((user_id, email))
             if annotation.get("was_cancelled"):
                 cancelled += 1
                 continue
@@ -153,7 +177,7 @@ def count(tasks: list[Any]) -> dict[str, int]:
             annotators.add(json.dumps(who))
         annotations += completed
         unannotated += completed == 0
-    return {"tasks": len(tasks), "annotations": annotations, "annotators": len(annotators),
+    return {"tasks": total, "annotations": annotations, "annotators": len(annotators),
             "cancelled": cancelled, "ground_truth": ground_truth, "documents_without_annotation": unannotated}
 
 
@@ -217,23 +241,13 @@ def _stream(client: LabelStudio, project_id: int, export_id: int, part: Path, ti
     return digest.hexdigest()
 
 
-def _read_tasks(part: Path, out: Path) -> list[Any]:
+def _stream_tasks(part: Path, out: Path) -> Iterator[Any]:
+    """The downloaded tasks one by one (the streaming reader: the file is never loaded whole)."""
     try:
-        with open(part, "rb") as handle:
-            tasks = json.load(handle)
-    except ValueError as error:
-        raise ExportError(f"the export downloaded for {out} is not valid JSON ({error}); pull again") from None
-    if not isinstance(tasks, list):
-        raise ExportError(f"the export downloaded for {out} is not a list of tasks; pull again")
-    return tasks
-
-
-def _write_json(path: Path, content: dict[str, Any]) -> None:
-    with open(path, "w", encoding="utf-8") as handle:
-        json.dump(content, handle, indent=2, ensure_ascii=False)
-        handle.write("\n")
-        handle.flush()
-        os.fsync(handle.fileno())
+        yield from iter_tasks(part)
+    except AnnotationError as error:
+        raise ExportError(f"the export downloaded for {out} is not a valid list of tasks ({error}); "
+                          "pull again") from None
 
 
 def _remove_stale_parts(out: Path) -> None:

@@ -19,6 +19,12 @@ What one push does, in order:
    while the server imports the previous one.
 5. Adds gold annotations to documents that were already there, each once.
 
+Corrected articles (a known document id whose text differs from the task's) are met between
+steps 3 and 4, after finishing any correction a killed push left pending: without
+``update_texts`` the push stops there, having changed nothing, and lists them; with it, each
+task gets the new text and every annotation, draft and prediction is carried onto it
+(:mod:`annotate.studio.corrections`), with a report written to ``history``.
+
 Why no document is imported twice (Label Studio never de-duplicates imports):
 
 - *Reruns*: step 4 imports only document ids the project does not have. A push killed half-way
@@ -54,7 +60,8 @@ from typing import Any
 from label_studio_sdk import LabelStudio
 
 from annotate.corpus.reader import Document
-from annotate.errors import ProjectError
+from annotate.corrections.plan import ArticlePlan
+from annotate.errors import CorrectionError, ProjectError
 from annotate.preannotation.matchers import (
     AnnotationMemory,
     PatternPreannotator,
@@ -71,6 +78,7 @@ from annotate.studio.api import (
     list_tasks,
     server_url,
 )
+from annotate.studio.corrections import correct, find_corrected, finish_pending, refusal
 from annotate.studio.project import (
     check_title,
     default_project_title,
@@ -114,6 +122,9 @@ class PushResult:
     duplicates_left: tuple[str, ...] = ()  # documents with two annotated copies (not deleted)
     other_tasks: int = 0  # tasks in the project that are not documents of this corpus
     overlap: int = 1  # annotators per document: the project's maximum_annotations after the push
+    corrected: tuple[ArticlePlan, ...] = ()  # articles whose new text this push put in
+    correction_report: Path | None = None  # the JSON report of those corrections
+    corrections_finished: tuple[Path, ...] = ()  # reports a killed push left pending, finished now
 
 
 def push(
@@ -129,8 +140,15 @@ def push(
     progress: Progress | None = None,
     data_dir: Path | str = DEFAULT_DATA_DIR,
     notice: Callable[[str], None] | None = None,
+    update_texts: bool = False,
+    history: Path | None = None,
 ) -> PushResult:
     """Create or update the project and import every document it does not have yet.
+
+    A document whose text differs from its task's (a corrected article) stops the push before
+    anything changes (:class:`CorrectionError` listing them), unless ``update_texts``: then its
+    annotations are carried onto the new text and the report is written into ``history`` (the
+    corpus folder's ``corrections/``), where a killed push's pending correction is found again.
 
     ``overlap`` sets how many annotators see each document (Label Studio's ``maximum_annotations``);
     None leaves the project's setting as it is (1 for a new project).
@@ -147,7 +165,9 @@ def push(
     with _push_lock(Path(data_dir), say):
         project, created = resolve_project(client, schema, title, data_dir=Path(data_dir))
         project_id = int(project.id)
+        finished = finish_pending(client, project_id, Path(history)) if history is not None else []
         tasks = list_tasks(client, project_id)
+        plans, report = _corrections(client, project_id, tasks, by_id, update_texts, history)
         present = {task.document_id for task in tasks if task.document_id is not None}
         annotated_ids = [task.id for task in tasks if task.annotations > 0]
         config_changed = (project.label_config or "").strip() != label_config(schema).strip()
@@ -182,7 +202,24 @@ def push(
         duplicates_left=left,
         other_tasks=sum(1 for task in tasks if task.document_id not in by_id),
         overlap=overlap if overlap is not None else int(project.maximum_annotations or 1),
+        corrected=tuple(plans),
+        correction_report=report.path if report is not None else None,
+        corrections_finished=tuple(done.path for done in finished),
     )
+
+
+def _corrections(client: LabelStudio, project_id: int, tasks: Sequence[Any], documents: Mapping[str, Document],
+                 update_texts: bool, history: Path | None) -> tuple[list[ArticlePlan], Any]:
+    """Refuse corrected articles, or carry them over; (plans, report or None)."""
+    corrected = find_corrected(tasks, documents)
+    if not corrected:
+        return [], None
+    if not update_texts:
+        raise refusal(client, project_id, corrected)
+    if history is None:
+        raise CorrectionError("corrected articles need a folder for their correction report; pass history=<corpus "
+                              "folder>/corrections")
+    return correct(client, project_id, corrected, Path(history))
 
 
 def _preannotator(schema: Schema, annotated: Sequence[Mapping[str, Any]], gold: GoldAnnotations,

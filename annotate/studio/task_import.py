@@ -17,13 +17,22 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from label_studio_sdk import LabelStudio
-from label_studio_sdk.core.api_error import ApiError
 
+from annotate.conversion.text_check import TEXT_CHECKSUM, text_checksum
 from annotate.corpus.reader import Document
 from annotate.errors import ConnectionProblem
 from annotate.preannotation.matchers import Preannotator, prediction
 from annotate.studio.annotation_file import GoldAnnotations, already_there
-from annotate.studio.api import ATTEMPTS, TaskSummary, backoff, fetch_tasks, list_tasks, transient_reason
+from annotate.studio.api import (
+    ATTEMPTS,
+    TaskSummary,
+    backoff,
+    fetch_tasks,
+    raise_for_status,
+    list_tasks,
+    tasks_with_drafts,
+    transient_reason,
+)
 from annotate.studio.connection import call_with_retries
 
 MAX_BATCH_CHARS = 50_000_000  # well under Label Studio's 250 MB per request
@@ -36,7 +45,8 @@ Progress = Callable[[int, int], None]  # (documents imported so far, documents t
 def task_data(document: Document) -> dict[str, Any]:
     """What Label Studio stores for a document; ``text`` is exactly the corpus text."""
     return {"text": document.text, "title": document.title, "document_id": document.id,
-            "source": document.source, "sha256": document.sha256, "meta": dict(document.meta)}
+            "source": document.source, "sha256": document.sha256, "meta": dict(document.meta),
+            TEXT_CHECKSUM: text_checksum(document.text)}
 
 
 def import_documents(
@@ -141,19 +151,15 @@ def send_import(client: LabelStudio, project_id: int, tasks: list[dict[str, Any]
         f"api/projects/{int(project_id)}/import", method="POST", content=body,
         headers={"Content-Type": "application/json"},
         request_options={"timeout_in_seconds": IMPORT_TIMEOUT, "max_retries": 0})
-    if not 200 <= response.status_code < 300:
-        try:
-            detail: Any = response.json()
-        except ValueError:
-            detail = response.text
-        raise ApiError(status_code=response.status_code, headers=dict(response.headers), body=detail)
+    raise_for_status(response)
 
 
 def remove_duplicates(client: LabelStudio, project_id: int) -> tuple[int, tuple[str, ...]]:
     """Delete unannotated extra copies of a document; (deleted, documents still duplicated).
 
     Of each document's copies the one with annotations (else the lowest task id) is kept, so
-    pushes racing each other all apply the same rule and agree.
+    pushes racing each other all apply the same rule and agree. A copy that holds an annotator's
+    draft (unsubmitted work) is never deleted: the document stays duplicated and is reported.
     """
     copies: dict[str, list[TaskSummary]] = defaultdict(list)
     for task in list_tasks(client, project_id):
@@ -161,13 +167,16 @@ def remove_duplicates(client: LabelStudio, project_id: int) -> tuple[int, tuple[
             copies[task.document_id].append(task)
     doomed: list[int] = []
     left: list[str] = []
+    drafts: set[int] | None = None
     for document_id, group in copies.items():
         if len(group) < 2:
             continue
         keep = min(group, key=lambda task: (task.annotations == 0, task.id))
         extra = [task for task in group if task is not keep]
-        doomed += [task.id for task in extra if task.annotations == 0]
-        if any(task.annotations for task in extra):
+        if drafts is None:  # asked once, and only when some document has copies
+            drafts = tasks_with_drafts(client, project_id)
+        doomed += [task.id for task in extra if task.annotations == 0 and task.id not in drafts]
+        if any(task.annotations or task.id in drafts for task in extra):
             left.append(document_id)
     for start in range(0, len(doomed), DELETE_CHUNK):
         chunk = doomed[start:start + DELETE_CHUNK]

@@ -28,6 +28,7 @@ import pyarrow.parquet as pq
 from datasets import Features
 
 from annotate.conversion.records import Claim, GoldDocument, Span
+from annotate.corpus.identity import text_checksum
 from annotate.published.counts import LabelCounter
 from annotate.scheme.features import CONFIGS, config_features, ner_tag_names
 from annotate.scheme.schema import Schema
@@ -95,10 +96,10 @@ class DataSummary:
 class RowChecker:
     """Checks the rows of one version against its schema."""
 
-    def __init__(self, schema: Schema, findings: Findings) -> None:
+    def __init__(self, schema: Schema, findings: Findings, *, text_versions: bool = True) -> None:
         self.schema = schema
         self.findings = findings
-        self.features = config_features(schema)
+        self.features = config_features(schema, text_versions=text_versions)
         self.entity_names = schema.entity_labels
         self.stance_names = schema.stance.values
         self.tag_names = ner_tag_names(schema)
@@ -283,6 +284,7 @@ class RowChecker:
         if not isinstance(text, str) or not text:
             self._error(at, "text", "text is missing")
             return
+        self._text_version(at, text, row)
         entities, claims = self._spans(at, text, row.get("entities"), row.get("claims"))
         stance = self._label(at, "stance", row.get("stance"), self.stance_names, "document stance",
                              self.schema.stance.document_required)
@@ -295,6 +297,14 @@ class RowChecker:
                                               list(annotators))
         self.counter.add(GoldDocument(row["id"], tuple(entities), tuple(claim for _, _, claim in claims), stance,
                                       tuple(annotators), row.get("policy") or ""))
+
+    def _text_version(self, at: _At, text: str, row: dict) -> None:
+        """The recorded checksum is the text's, and the version a whole number from 1 (when recorded)."""
+        if "text_sha256" in row and row["text_sha256"] != text_checksum(text):
+            self._error(at, "text_sha256", f"{show(row['text_sha256'])} is not the SHA-256 of the text "
+                                           f"({text_checksum(text)}); export the version again")
+        if "text_version" in row and not (isinstance(row["text_version"], int) and row["text_version"] >= 1):
+            self._error(at, "text_version", f"{show(row['text_version'])} is not a text version (1, 2, ...)")
 
     # -- ner -------------------------------------------------------------------------------------
 

@@ -28,15 +28,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import yaml
 
 from annotate.errors import AnnotateError
 from annotate.published.counts import flatten
 from annotate.published.layout import CARD as README
 from annotate.published.layout import CHANGELOG, CHANGELOG_HEADER, MANIFEST, SCHEMA_FILE
-from annotate.published.reader import PublishedVersion
+from annotate.published.reader import PublishedVersion, texts_corrected
 from annotate.published.versions import BUMPS, Version, changes_between, published, step
-from annotate.scheme.features import class_label_names, config_features
+from annotate.scheme.features import TEXT_VERSION_COLUMNS, class_label_names, config_features
 from annotate.scheme.schema import Schema, parse_schema
 from annotate.validation.card_checks import check_card
 from annotate.validation.findings import Failure, Findings, ValidationReport
@@ -98,7 +100,8 @@ def _folder_version(name: str) -> Version | None:
 def _check_version(folder: Path, version: Version | None, findings: Findings) -> _Checked:
     manifest = check_manifest(folder, version, findings)
     schema = _read_schema(folder, manifest, findings)
-    features = config_features(schema) if schema is not None else None
+    text_versions = _records_text_versions(folder)
+    features = config_features(schema, text_versions=text_versions) if schema is not None else None
     declared = check_card(folder, features, findings)
     data_files = {config: dict(splits) for config, splits in manifest.data_files.items()}
     if manifest.readable:
@@ -112,11 +115,22 @@ def _check_version(folder: Path, version: Version | None, findings: Findings) ->
     if schema is not None:
         paths = {config: {split: folder / path for split, path in splits.items() if (folder / path).is_file()}
                  for config, splits in data_files.items()}
-        checked.summary = RowChecker(schema, findings).check(paths)
+        checked.summary = RowChecker(schema, findings, text_versions=text_versions).check(paths)
         if manifest.readable:
             _compare_counts(folder, manifest, checked.summary, findings)
     _check_changelog_top(folder, checked.version, findings)
     return checked
+
+
+def _records_text_versions(folder: Path) -> bool:
+    """Whether the version's documents record their text's checksum and version (every version
+    exported since they do; earlier ones stay valid without them)."""
+    for file in sorted((folder / "data" / "documents").glob("*.parquet")):
+        try:
+            return set(TEXT_VERSION_COLUMNS) <= set(pq.read_schema(file).names)
+        except (OSError, ValueError, pa.ArrowException):
+            continue
+    return True
 
 
 def _manifest_version(manifest: ManifestFacts) -> Version | None:
@@ -246,7 +260,25 @@ def _check_step(previous: _Checked, current: _Checked, findings: Findings) -> No
                                  f"{'; '.join(changes.reasons)}: this needs a {required} step "
                                  f"({previous.version.bumped(required)} or higher)", field="version")
     _check_splits(old_splits, new_splits, current.summary, previous.version, findings)
+    _check_text_versions(before, after, current.summary, findings)
     _check_history(current.path / CHANGELOG, old_changelog, new_changelog, previous.version, findings)
+
+
+def _check_text_versions(before: PublishedVersion, after: PublishedVersion, summary: DataSummary,
+                         findings: Findings) -> None:
+    """A document whose text changed has a higher text version than before."""
+    try:
+        corrected = texts_corrected([p for _, p in sorted(before.data_files("documents").items())],
+                                    [p for _, p in sorted(after.data_files("documents").items())])
+    except (AnnotateError, OSError, ValueError, pa.ArrowException):
+        return  # an unreadable file: already reported by the version's own checks
+    for document_id, old, new in corrected:
+        if new <= old:
+            file, row = summary.places.get(document_id, (None, None))
+            findings.error(file or "documents", f"document {document_id}'s text differs from version {before.version}'s "
+                                                f"but its text version is {new}, not above {old}: a corrected text "
+                                                "gets the next version (push --update-texts)",
+                           config="documents", row=row, field="text_version")
 
 
 def _check_splits(old: dict[str, str], new: dict[str, str], summary: DataSummary, previous: Version,

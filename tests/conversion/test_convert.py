@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import os
 import subprocess
@@ -15,9 +16,12 @@ import yaml
 
 from annotate.conversion import task_stream as taskstream
 from annotate.conversion.convert import Problem, convert_task, iter_tasks
+from annotate.conversion.annotator_key import AnnotatorKey, load_key
 from annotate.conversion.pseudonyms import AnnotatorNames
+from annotate.conversion.text_check import NO_TEXT_CHECKSUM, text_checksum
 from annotate.errors import AnnotationError
 from annotate.scheme.schema import load_schema, parse_schema
+from annotate.studio.api import server_url
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_FILE = ROOT / "schemas" / "arms_news.yaml"
@@ -468,27 +472,99 @@ def test_annotator_is_a_pseudonym_never_the_email_unless_asked():
     assert record.annotations[0].annotator == "Ann@Example.org"
 
 
-def test_pseudonym_is_the_same_for_id_and_expanded_user_and_for_email_case():
-    names = AnnotatorNames(emails={4: "ann@example.org"})
-    assert names.name(4) == names.name({"id": 4, "email": "ANN@example.org"}) == AnnotatorNames().name(
+WHITE = "Putin\u00a0met Rouhani in Tehran.\r\n"
+
+
+def span_warnings(record) -> list:
+    return [warning for warning in record.warnings if warning.kind != NO_TEXT_CHECKSUM]
+
+
+def test_a_task_whose_text_is_not_the_one_push_sent_is_a_problem_naming_document_and_task():
+    raw = task(WHITE, [annotation(7, [doc_stance()])], text_sha256=text_checksum(WHITE))
+    record, problems = run(raw)
+    assert problems == [] and record.warnings == () and "text_sha256" not in record.meta
+    raw["data"]["text"] = WHITE.replace("Tehran", "Teheran")
+    _, problems = run(raw)
+    assert messages(problems) == [f"document doc-1a2b (task 12): data.text is not the text annotate push sent (its "
+                                  f"text_sha256 {text_checksum(WHITE)[:12]}... does not match): it was edited in Label "
+                                  "Studio, so the offsets no longer point where the annotators put them; restore the "
+                                  "pushed text in Label Studio, or correct the article in the corpus and run annotate "
+                                  "push --update-texts"]
+    del raw["data"]["text_sha256"]
+    record, problems = run(raw)
+    assert problems == [] and [w.kind for w in record.warnings] == [NO_TEXT_CHECKSUM]
+
+
+@pytest.mark.parametrize(("start", "end"), [(0, 6), (0, 5)], ids=["no-break-space-at-the-end", "exact"])
+def test_white_space_at_a_span_edge_is_not_part_of_the_span(start, end):
+    raw = task(WHITE, [annotation(7, [span("p", "entities", start, end, "PERSON", WHITE[start:end]),
+                                      span("t", "entities", 20, 27, "GPE", " Tehran"),
+                                      doc_stance()])])
+    record, problems = run(raw)
+    assert problems == [] and span_warnings(record) == []
+    entities = {s.id: s for s in record.annotations[0].entities}
+    assert (entities["p"].start, entities["p"].end, entities["p"].text) == (0, 5, "Putin")
+    assert (entities["t"].start, entities["t"].end, entities["t"].text) == (21, 27, "Tehran")
+    assert all(s.text == s.text.strip() and WHITE[s.start:s.end] == s.text for s in entities.values())
+
+
+def test_a_span_of_white_space_alone_is_left_out_with_a_warning_naming_it():
+    raw = task(WHITE, [annotation(7, [span("p", "entities", 0, 5, "PERSON", "Putin"),
+                                      span("w", "entities", 5, 6, "PERSON", "\u00a0"),
+                                      span("n", "entities", 28, 30, "GPE", "\r\n"), doc_stance()])])
+    record, problems = run(raw)
+    assert problems == []
+    assert [s.id for s in record.annotations[0].entities] == ["p"]
+    shown = [str(warning) for warning in span_warnings(record)]
+    assert shown == ["document doc-1a2b (task 12), annotation 7, region w: span 5-6 is white space only; left out "
+                     "(delete it in Label Studio)",
+                     "document doc-1a2b (task 12), annotation 7, region n: span 28-30 is white space only; left out "
+                     "(delete it in Label Studio)"]
+
+
+def test_a_region_without_value_text_is_kept_with_a_warning_naming_it():
+    raw = task(WHITE, [annotation(7, [span("p", "entities", 0, 5, "PERSON", None), doc_stance()])])
+    record, problems = run(raw)
+    assert problems == [] and [s.text for s in record.annotations[0].entities] == ["Putin"]
+    (warning,) = span_warnings(record)
+    assert str(warning).startswith("document doc-1a2b (task 12), annotation 7, region p: entities span 0-5 has no "
+                                   "value.text, so its offsets could not be cross-checked")
+
+
+def test_pseudonym_is_the_same_for_id_and_expanded_user_and_for_email_case(tmp_path):
+    key = load_key(tmp_path / "annotators.json", create=True)
+    key.record("http://ls.example", [(4, "ann@example.org")])
+    names = AnnotatorNames(key, server="http://ls.example/")
+    assert names.name(4) == names.name({"id": 4, "email": "ANN@example.org"}) == AnnotatorNames(key).name(
         {"email": "ann@example.org"})
-    learning = AnnotatorNames()
+    learning = AnnotatorNames(key)
     expanded = learning.name({"id": 5, "email": "bob@example.org"})
     assert learning.name(5) == expanded  # an id seen with its e-mail is named like the e-mail
-    assert AnnotatorNames().name(5) != expanded
-    assert AnnotatorNames().name(5) != AnnotatorNames().name(6)
-    assert AnnotatorNames(salt="project").name(5) != AnnotatorNames().name(5)
+    assert AnnotatorNames(key).name(5) != expanded
+    assert AnnotatorNames(key).name(5) != AnnotatorNames(key).name(6)
 
 
-def test_pseudonym_is_the_same_in_another_process_with_another_hash_seed():
-    code = ("from annotate.conversion.pseudonyms import AnnotatorNames as N;"
-            "print(N().name({'email': 'ann@example.org'}), N().name(42))")
+def test_pseudonyms_cannot_be_computed_without_the_key(tmp_path):
+    first, second = load_key(tmp_path / "a.json", create=True), load_key(tmp_path / "b.json", create=True)
+    email = "ann@example.org"
+    name = AnnotatorNames(first).name({"email": email})
+    assert name != AnnotatorNames(second).name({"email": email})
+    public = {hashlib.sha256(text.encode()).hexdigest()[:8] for text in (email, f"email:{email}", "id:4", "4")}
+    assert name.removeprefix("annotator-") not in public
+
+
+def test_pseudonym_is_the_same_in_another_process_with_another_hash_seed(tmp_path):
+    key = load_key(tmp_path / "annotators.json", create=True)
+    key.save()
+    code = ("import sys; from pathlib import Path; from annotate.conversion.pseudonyms import AnnotatorNames as N;"
+            "from annotate.conversion.annotator_key import load_key;"
+            "k = load_key(Path(sys.argv[1])); print(N(k).name({'email': 'ann@example.org'}), N(k).name(42))")
     outputs = set()
     for seed in ("1", "2"):
         env = {**os.environ, "PYTHONHASHSEED": seed}
-        outputs.add(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                                   check=True).stdout)
-    here = f"{AnnotatorNames().name({'email': 'ann@example.org'})} {AnnotatorNames().name(42)}\n"
+        outputs.add(subprocess.run([sys.executable, "-c", code, str(key.path)], env=env, capture_output=True,
+                                   text=True, check=True).stdout)
+    here = f"{AnnotatorNames(key).name({'email': 'ann@example.org'})} {AnnotatorNames(key).name(42)}\n"
     assert outputs == {here}
 
 
@@ -622,9 +698,11 @@ def test_a_real_label_studio_export_converts_by_either_export_path(ls_client, tm
 
     user = ls_client.users.whoami()
     raws, records = [], []
+    key = AnnotatorKey.ephemeral()
+    key.record(server_url(ls_client), [(user.id, user.email)])
     for path in (page, snapshot):
         (raw,) = list(iter_tasks(path))
-        record, problems = convert_task(raw, SCHEMA, names=AnnotatorNames(emails={user.id: user.email}))
+        record, problems = convert_task(raw, SCHEMA, names=AnnotatorNames(key))
         assert problems == []
         raws.append(raw)
         records.append(record)
@@ -635,7 +713,7 @@ def test_a_real_label_studio_export_converts_by_either_export_path(ls_client, tm
     assert record.id == "doc-real" and record.text == REAL_TEXT
     done, skipped = sorted(record.annotations, key=lambda a: a.cancelled)
     assert skipped.cancelled and not done.cancelled
-    assert done.annotator == AnnotatorNames().name({"email": user.email})
+    assert done.annotator == AnnotatorNames(key).name({"email": user.email})
     assert [(s.id, s.text) for s in done.entities] == [("7QkOGnDgBL", "Sergei Chemezov")]
     (claim_,) = done.claims
     assert (claim_.text, claim_.claimant_id, claim_.stance) == (CLAIM_TEXT, "7QkOGnDgBL", "FAVOR")

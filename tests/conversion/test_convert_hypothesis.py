@@ -181,6 +181,7 @@ def check_spans(text: str, entities, claims) -> None:
     for item in (*entities, *claims):
         assert 0 <= item.start < item.end <= len(text)
         assert text[item.start:item.end] == item.text
+        assert item.text == item.text.strip()  # never white space at an edge
     by_id = {span.id: span for span in entities}
     for claim in claims:
         if claim.claimant_id is not None:
@@ -209,8 +210,9 @@ def test_random_results_give_a_valid_record_or_problems_naming_the_item(generate
         check_spans(record.text, prediction.entities, ())
 
     # Nothing silently dropped: an annotation left out, or a span result not in the record,
-    # comes with a problem naming its annotation.
+    # comes with a problem naming its annotation (or a warning naming the region: white space alone).
     named = {problem.annotation_id for problem in problems}
+    warned = {(warning.annotation_id, warning.region_id) for warning in record.warnings}
     kept = {annotation.id: annotation for annotation in record.annotations}
     raw_annotations = task["annotations"]
     if not isinstance(raw_annotations, list):
@@ -231,7 +233,7 @@ def test_random_results_give_a_valid_record_or_problems_naming_the_item(generate
         regions = {span.id for span in kept[raw_id].entities} | {claim.id for claim in kept[raw_id].claims}
         for item in raw.get("result") or []:
             if isinstance(item, dict) and item.get("from_name") in ("entities", "claims"):
-                assert item.get("id") in regions
+                assert item.get("id") in regions or (raw_id, item.get("id")) in warned
 
     gold = merge(record, SCHEMA)
     if gold is not None:

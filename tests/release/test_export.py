@@ -8,10 +8,12 @@ Every config is loaded back with ``datasets.load_dataset(folder, config)``.
 from __future__ import annotations
 
 import copy
+import datetime
 import hashlib
 import json
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -38,9 +40,12 @@ import annotate.release.export as dataset_module
 import annotate.release.parquet as parquet_module
 import annotate.release.row_writer_process as rowsink_module
 from annotate.cli import main
+from annotate.conversion.annotator_key import load_key
 from annotate.conversion.pseudonyms import AnnotatorNames
+from annotate.conversion.text_check import text_checksum
 from annotate.conversion.records import Span
-from annotate.errors import AnnotationError, ExportError
+from annotate.errors import AnnotateError, AnnotationError, ExportError
+from annotate.report.build import build_report
 from annotate.scheme.features import CONFIGS, config_features, ner_tag_names
 from annotate.scheme.schema import parse_schema
 from annotate.text.tokens import entities_from_tags, flat_entities
@@ -237,7 +242,7 @@ def test_snapshot_record_of_the_pull_is_kept_without_credentials(tmp_path, schem
     raw = write_export(tmp_path / "pulled.json", realistic_export(fillers=2))
     (tmp_path / "pulled.json.meta.json").write_text(json.dumps({
         "project_id": 7, "project_title": "Arms news", "url": "http://user:secret@127.0.0.1:8080/",
-        "export_id": 42, "created_at": "2025-03-02T11:00:00Z", "api_key": "never-copied"}), encoding="utf-8")
+        "export_id": 42, "snapshot_created_at": "2025-03-02T11:00:00Z", "api_key": "never-copied"}), encoding="utf-8")
     result = dataset_module.export(raw, schema=schema, out_root=tmp_path / "exports", version="1.0.0")
     snapshot = _manifest(result.path)["source"]["snapshot"]
     assert snapshot == {"project_id": 7, "project_title": "Arms news", "url": "http://127.0.0.1:8080/",
@@ -404,6 +409,195 @@ def test_a_new_toolkit_that_derives_rows_differently_is_a_patch_whose_changelog_
     assert "Built with annotate 9.9.9 (1.0.0 was built with annotate " in changelog
 
 
+def test_a_version_that_records_the_snapshot_time_its_predecessor_lacked_says_so_in_the_changelog(tmp_path, schema):
+    root = tmp_path / "exports"
+    raw = write_export(tmp_path / "raw.json", realistic_export(fillers=3))
+    dataset_module.export(raw, schema=schema, out_root=root, version="1.0.0")  # no sidecar: no snapshot time
+    (tmp_path / "raw.json.meta.json").write_text(json.dumps({
+        "project_id": 7, "project_title": "Arms news", "url": "http://127.0.0.1:8080",
+        "export_id": 42, "snapshot_created_at": "2025-03-02T11:00:00Z"}), encoding="utf-8")
+    result = dataset_module.export(raw, schema=schema, out_root=root, bump="auto")
+    changelog = (result.path / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert result.version == "1.0.1"
+    assert "- Provenance: the manifest records when the Label Studio export snapshot was made (1.0.0 recorded " \
+           "no time)" in changelog
+    again = dataset_module.export(raw, schema=schema, out_root=root, bump="auto")
+    assert "Provenance" not in (again.path / "CHANGELOG.md").read_text(encoding="utf-8").split("## 1.0.1")[0]
+
+
+def test_the_annotator_key_is_private_holds_no_email_and_stays_out_of_the_version(tmp_path, schema):
+    raw = write_export(tmp_path / "raw.json", realistic_export(fillers=2))
+    result = dataset_module.export(raw, schema=schema, out_root=tmp_path / "exports", version="1.0.0")
+    key_file = tmp_path / "annotators.json"
+    assert result.annotator_key == key_file and result.annotator_key_created
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert b"@" not in key_file.read_bytes()
+    secret = json.loads(key_file.read_text(encoding="utf-8"))["key"]
+    for path in result.path.rglob("*"):
+        assert path.name != "annotators.json"
+        if path.is_file():
+            assert secret.encode() not in path.read_bytes() and b"bob@example.org" not in path.read_bytes()
+    assert _manifest(result.path)["source"]["annotators"] == {"names": "pseudonym",
+                                                              "key_id": load_key(key_file).key_id}
+    again = dataset_module.export(raw, schema=schema, out_root=tmp_path / "exports", bump="patch")
+    assert not again.annotator_key_created
+
+
+def test_a_lost_annotator_key_is_refused_after_a_published_version_unless_new_names_are_asked_for(
+        tmp_path, schema, cache):
+    root = tmp_path / "exports"
+    raw = write_export(tmp_path / "raw.json", realistic_export(fillers=2))
+    first = dataset_module.export(raw, schema=schema, out_root=root, version="1.0.0")
+    names = {row["annotator"] for row in _rows(first.path, "annotations", cache)}
+    (tmp_path / "annotators.json").unlink()
+    with pytest.raises(ExportError, match=r"annotators.json: there is no annotator key that named the annotators "
+                                          r"of 1.0.0.*--new-annotator-key"):
+        dataset_module.export(raw, schema=schema, out_root=root, bump="auto")
+    assert [p.name for p in root.iterdir()] == ["v1.0.0"]
+    renamed = dataset_module.export(raw, schema=schema, out_root=root, bump="auto", new_annotator_key=True)
+    assert renamed.annotator_key_created
+    assert not names & {row["annotator"] for row in _rows(renamed.path, "annotations", cache)}
+    assert "- Annotators: new pseudonyms (another annotator key than 1.0.0's)" in (
+        renamed.path / "CHANGELOG.md").read_text(encoding="utf-8")
+
+
+def test_a_user_id_the_key_never_recorded_is_named_with_a_warning(tmp_path, schema):
+    raw = write_export(tmp_path / "raw.json", realistic_export(fillers=2))  # users 1 and 3 appear as ids only
+    result = dataset_module.export(raw, schema=schema, out_root=tmp_path / "exports", version="1.0.0")
+    (warning,) = [w for w in result.warnings if "user id" in w]
+    assert warning.startswith("warning: user id(s) 1, 3 are not recorded in ")
+    assert "run annotate pull once" in warning
+
+
+def test_an_annotator_key_readable_by_others_is_refused(tmp_path, schema):
+    raw = write_export(tmp_path / "raw.json", realistic_export(fillers=2))
+    dataset_module.export(raw, schema=schema, out_root=tmp_path / "exports", version="1.0.0")
+    (tmp_path / "annotators.json").chmod(0o644)
+    with pytest.raises(AnnotateError, match=r"annotators.json: the annotator key is readable by others \(mode "
+                                            r"0644\); run chmod 600"):
+        dataset_module.export(raw, schema=schema, out_root=tmp_path / "exports", bump="patch")
+
+
+def test_white_space_at_span_edges_splits_neither_the_majority_nor_agreement_and_is_never_published(
+        tmp_path, schema, cache):
+    text = "Moscow: Putin\u00a0met Rouhani.\r\n"
+    votes = {"nbsp-after": (8, 14), "exact": (8, 13), "space-before": (7, 13)}  # "Putin\u00a0", "Putin", " Putin"
+
+    def work(start: int, end: int, blank: bool = False) -> Annotator:
+        annotator = Annotator(text)
+        annotator.result.append({"id": "p", "from_name": "entities", "to_name": "text", "type": "labels",
+                                 "value": {"start": start, "end": end, "text": text[start:end], "labels": ["PERSON"]}})
+        if blank:  # a span of white space alone (the no-break space): left out with a warning
+            annotator.result.append({"id": "w", "from_name": "entities", "to_name": "text", "type": "labels",
+                                     "value": {"start": 13, "end": 14, "text": "\u00a0", "labels": ["GPE"]}})
+        return annotator.stance("NONE")
+
+    tasks = [task(1, "doc-putin", "Putin", text, [
+        annotation(10 + number, {"id": number, "email": f"{name}@example.org"}, work(*offsets, blank=number == 0))
+        for number, (name, offsets) in enumerate(votes.items())])]
+    raw = write_export(tmp_path / "raw.json", tasks)
+    result = dataset_module.export(raw, schema=schema, out_root=tmp_path / "exports", version="1.0.0")
+    (document,) = _rows(result.path, "documents", cache)
+    assert document["policy"] == "majority"
+    assert [(e["start"], e["end"], e["text"]) for e in document["entities"]] == [(8, 13, "Putin")]
+    spans = [e for row in _rows(result.path, "annotations", cache) for e in row["entities"]]
+    assert len(spans) == 3 and {(e["start"], e["end"], e["text"]) for e in spans} == {(8, 13, "Putin")}
+    assert result.counts["whitespace_spans_left_out"] == 1
+    assert result.warnings[0].startswith("warning: document doc-putin (task 1), annotation 10, region w: span 13-14 "
+                                         "is white space only; left out")
+    assert "| spans of white space alone (left out, a warning names each) | 1 |" in (
+        result.path / "README.md").read_text(encoding="utf-8")
+    report = build_report(raw, schema)
+    assert report.figures["agreement"]["entities"]["labels"]["PERSON"]["exact"]["f1"] == 1.0
+
+
+def test_spans_without_value_text_are_counted_in_the_card_and_named_in_a_warning(tmp_path, schema):
+    tasks = realistic_export(fillers=2)
+    for item in tasks[0]["annotations"][0]["result"]:
+        if item.get("id") == "e1" and item.get("from_name") == "entities":
+            del item["value"]["text"]
+    raw = write_export(tmp_path / "raw.json", tasks)
+    result = dataset_module.export(raw, schema=schema, out_root=tmp_path / "exports", version="1.0.0")
+    assert result.counts["regions_without_text"] == 1
+    (warning,) = [w for w in result.warnings if "value.text" in w]
+    assert warning.startswith("warning: document doc-moscow (task 1), annotation 101, region e1: entities span ")
+    assert "| spans without `value.text` (kept; offsets not cross-checked, a warning names each) | 1 |" in (
+        result.path / "README.md").read_text(encoding="utf-8")
+
+
+def _with_checksums(tasks: list[dict]) -> list[dict]:
+    for item in tasks:
+        item["data"]["text_sha256"] = text_checksum(item["data"]["text"])
+    return tasks
+
+
+def test_a_text_edited_in_label_studio_after_push_is_never_published_under_its_id(tmp_path, schema):
+    tasks = _with_checksums(realistic_export(fillers=2))
+    tasks[1]["data"]["text"] = tasks[1]["data"]["text"].replace("Tel Aviv", "Tel-Aviv")  # edited in the page
+    raw = write_export(tmp_path / "raw.json", tasks)
+    with pytest.raises(AnnotationError) as refused:
+        dataset_module.export(raw, schema=schema, out_root=tmp_path / "exports", version="1.0.0")
+    (problem,) = [p for p in refused.value.problems if "text_sha256" in p]
+    assert problem.startswith("document doc-israel (task 2): data.text is not the text annotate push sent")
+    assert problem.endswith("correct the article in the corpus and run annotate push --update-texts")
+    kept = dataset_module.export(raw, schema=schema, out_root=tmp_path / "exports", version="1.0.0", quarantine=True)
+    documents = {row["id"] for row in _rows(kept.path, "documents", tmp_path / "cache")}
+    assert "doc-israel" not in documents and "doc-moscow" in documents
+    assert not [w for w in kept.warnings if "text_sha256" in w]
+
+
+def test_tasks_pushed_before_the_checksum_are_checked_against_the_corpus_or_get_a_warning(tmp_path, schema):
+    tasks = realistic_export(fillers=2)  # no text_sha256: pushed by an older annotate
+    raw = write_export(tmp_path / "raw.json", tasks)
+    corpus = {item["data"]["document_id"]: item["data"]["text"] for item in tasks}
+    unchecked = dataset_module.export(raw, schema=schema, out_root=tmp_path / "a", version="1.0.0")
+    (warning,) = [w for w in unchecked.warnings if "text_sha256" in w]
+    assert warning.startswith(f"warning: {len(tasks)} task(s) carry no text_sha256") and "--corpus" in warning
+    assert "doc-moscow (task 1)" in warning
+    assert unchecked.counts["tasks_without_text_checksum"] == len(tasks)
+    assert f"| tasks whose text could not be checked against what push sent (no checksum, no corpus) | {len(tasks)} |" \
+        in (unchecked.path / "README.md").read_text(encoding="utf-8")
+    checked = dataset_module.export(raw, schema=schema, out_root=tmp_path / "b", version="1.0.0", corpus=corpus)
+    assert checked.counts["tasks_without_text_checksum"] == 0 and not [w for w in checked.warnings if "text_sha256" in w]
+    corpus["doc-tehran"] += " (corrected)"
+    with pytest.raises(AnnotationError) as refused:
+        dataset_module.export(raw, schema=schema, out_root=tmp_path / "c", version="1.0.0", corpus=corpus)
+    assert refused.value.problems == ["document doc-tehran (task 3): data.text differs from the corpus document of the "
+                                      "same id (the task was pushed before annotate recorded text checksums, and its "
+                                      "text was changed since); restore the text in Label Studio, or run annotate "
+                                      "push --update-texts to carry the annotations onto the corpus text"]
+
+
+def test_the_schemas_document_metadata_become_typed_nullable_documents_columns_described_in_the_card(
+        tmp_path, schema, cache):
+    assert [(f.name, f.type) for f in schema.metadata] == [("url", "string"), ("outlet", "string"),
+                                                           ("published", "date")]
+    tasks = realistic_export(fillers=2)
+    tasks[0]["data"]["meta"] = {"url": "https://tass.example/1", "outlet": "TASS", "published": "2015-04-13",
+                                "year": 2015}  # what push stores: the corpus JSONL fields
+    raw = write_export(tmp_path / "raw.json", tasks)
+    result = dataset_module.export(raw, schema=schema, out_root=tmp_path / "exports", version="1.0.0")
+    documents = load_dataset(str(result.path), "documents", cache_dir=str(cache))
+    split = next(iter(documents))
+    assert {name: documents[split].features[name].dtype for name in ("url", "outlet", "published")} == {
+        "url": "string", "outlet": "string", "published": "date32"}
+    rows = {row["id"]: row for name in documents for row in documents[name]}
+    assert (rows["doc-moscow"]["url"], rows["doc-moscow"]["outlet"]) == ("https://tass.example/1", "TASS")
+    assert rows["doc-moscow"]["published"] == datetime.date(2015, 4, 13)
+    assert (rows["doc-tehran"]["url"], rows["doc-tehran"]["published"]) == (None, None)  # no metadata: nulls
+    assert "year" not in rows["doc-moscow"]
+    card = (result.path / "README.md").read_text(encoding="utf-8")
+    assert "| `published` | date32 | The day the article was published (YYYY-MM-DD). (document metadata; null when " \
+           "the article has none) |" in card
+    tasks[0]["data"]["meta"]["published"] = "13 April 2015"
+    with pytest.raises(AnnotationError) as refused:
+        dataset_module.export(write_export(tmp_path / "bad.json", tasks), schema=schema, out_root=tmp_path / "bad",
+                              version="1.0.0")
+    assert refused.value.problems == ['document doc-moscow (task 1): data.meta.published is "13 April 2015", not a '
+                                      "date as the schema's documents.metadata says; fix it in the corpus and in the "
+                                      "task's data in Label Studio"]
+
+
 def test_a_published_schema_with_a_key_this_toolkit_refuses_does_not_block_the_next_version(tmp_path, schema):
     # An earlier toolkit ignored unknown schema keys and published them; that version never changes.
     root = tmp_path / "exports"
@@ -497,7 +691,7 @@ def test_quarantine_leaves_the_bad_annotations_out_and_reports_them(tmp_path, sc
                                                                                 ("doc-stanceless", 511)}
     annotations = _rows(result.path, "annotations", cache)
     broken = [row["annotator"] for row in annotations if row["document_id"] == "doc-broken"]
-    assert broken == [AnnotatorNames().name(3)]  # 502 kept, 501 (user 1) left out
+    assert broken == [AnnotatorNames(load_key(result.annotator_key)).name(3)]  # 502 kept, 501 (user 1) left out
     assert not [row for row in annotations if row["document_id"] == "doc-stanceless"]
     documents = {row["id"] for row in _rows(result.path, "documents", cache)}
     assert "doc-broken" in documents and "doc-stanceless" not in documents
@@ -509,15 +703,16 @@ def test_quarantine_leaves_the_bad_annotations_out_and_reports_them(tmp_path, sc
 
 
 def test_predictions_are_not_published_so_a_bad_one_neither_stops_nor_shrinks_the_export(tmp_path, schema,
-                                                                                           version):
+                                                                                           version, raw):
     tasks = realistic_export()
     tasks[0]["predictions"] = [{"id": 9, "model_version": "m", "result": [
         {"id": "p1", "from_name": "entities", "to_name": "text", "type": "labels",
          "value": {"start": 0, "end": 99999, "text": "x", "labels": ["ROCKET"]}}]}, "not a prediction"]
-    raw = write_export(tmp_path / "raw.json", tasks)
+    predicted = write_export(tmp_path / "raw.json", tasks)
     for quarantine in (False, True):
-        result = dataset_module.export(raw, schema=schema, out_root=tmp_path / f"exports-{quarantine}",
-                                       version="1.0.0", quarantine=quarantine)
+        result = dataset_module.export(predicted, schema=schema, out_root=tmp_path / f"exports-{quarantine}",
+                                       version="1.0.0", quarantine=quarantine,
+                                       annotator_key=raw.with_name("annotators.json"))  # the names of `version`
         assert result.quarantined == [] and result.counts["documents_quarantined"] == 0
         data = {name: digest for name, digest in _digests(result.path).items() if name.startswith("data/")}
         assert data == {name: digest for name, digest in _digests(version).items() if name.startswith("data/")}

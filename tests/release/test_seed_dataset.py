@@ -1,8 +1,11 @@
 """The first real dataset: exports/ holds the seed articles' gold annotation, pushed into a real
 Label Studio, pulled back and exported: v1.0.0, then v1.0.1 (the same annotations; a toolkit that
-no longer ends a sentence at "Coop."). Rebuilding the latest version the same way, after the
-published v1.0.0, gives the same data files byte for byte, and the committed exports pass
-validation. (v1.0.0 stays as published: this toolkit would derive its ner rows differently.)"""
+no longer ends a sentence at "Coop."), then v1.0.2 (the snapshot time recorded, and annotators
+named through the seed's committed annotator key, gold/annotators.json), then v1.1.0 (the
+schema's document metadata columns url, outlet, published: null for the .txt seeds). Rebuilding
+the latest version the same way, after the published versions before it, gives the same data
+files byte for byte, and the committed exports pass validation. (Earlier versions stay as
+published.)"""
 
 from __future__ import annotations
 
@@ -11,9 +14,11 @@ import json
 import shutil
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 from datasets import load_dataset
 
+from annotate.corpus.identity import text_checksum
 from annotate.corpus.reader import load_corpus
 from annotate.release.export import export
 from annotate.scheme.schema import load_schema
@@ -23,9 +28,10 @@ from annotate.studio.push import push
 from annotate.validation.validate import validate
 
 ROOT = Path(__file__).resolve().parents[2]
-FIRST = ROOT / "exports" / "v1.0.0"
-PUBLISHED = ROOT / "exports" / "v1.0.1"
+EARLIER = [ROOT / "exports" / "v1.0.0", ROOT / "exports" / "v1.0.1", ROOT / "exports" / "v1.0.2"]
+PUBLISHED = ROOT / "exports" / "v1.1.0"
 GOLD = ROOT / "gold" / "seeds.json"
+SEED_KEY = ROOT / "gold" / "annotators.json"  # the seed's annotator key (its only annotator: the local admin)
 
 
 def _digests(version: Path) -> dict[str, str]:
@@ -37,8 +43,8 @@ def _digests(version: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def rebuilt(label_studio, tmp_path_factory) -> Path:
-    """v1.0.1 made again from the gold file, through a new project on the real server, into a
-    root that holds the published v1.0.0 (the version before it)."""
+    """v1.1.0 made again from the gold file, through a new project on the real server, into a
+    root that holds the published versions before it."""
     work = tmp_path_factory.mktemp("seed-rebuild")
     client = connect(label_studio.connection)
     schema = load_schema(ROOT / "schemas" / "arms_news.yaml")
@@ -46,16 +52,42 @@ def rebuilt(label_studio, tmp_path_factory) -> Path:
     result = push(client=client, schema=schema, documents=documents, project_title="seed gold rebuild",
                   annotations_path=GOLD, data_dir=label_studio.data_dir)
     raw = work / "seeds.json"
+    key = raw.with_name("annotators.json")
+    shutil.copyfile(SEED_KEY, key)
+    key.chmod(0o600)
     pull(client=client, project_id=result.project_id, out=raw)
-    shutil.copytree(FIRST, work / "exports" / FIRST.name)
+    for earlier in EARLIER:
+        shutil.copytree(earlier, work / "exports" / earlier.name)
     return export(raw, schema=schema, out_root=work / "exports", bump="auto").path
 
 
+# Documents rows record their text's checksum and version since the committed v1.0.1 was built:
+# its documents files lack those two columns until the latest version is exported again (at the
+# merge of the corrections branch). Every other file must still be identical, and the documents
+# rows identical but for the two new columns.
+TEXT_VERSION_COLUMNS = ("text_sha256", "text_version")
+
+
+def _documents_need_the_new_columns(version: Path) -> bool:
+    return not set(TEXT_VERSION_COLUMNS) <= set(pq.read_schema(next((version / "data" / "documents").glob(
+        "*.parquet"))).names)
+
+
 def test_committed_latest_version_rebuilds_byte_for_byte_from_the_gold_file(rebuilt):
-    assert PUBLISHED.is_dir(), "exports/v1.0.1 is missing: build it as README.md 'The first dataset' says"
+    assert PUBLISHED.is_dir(), "exports/v1.1.0 is missing: build it as README.md 'The first dataset' says"
     assert rebuilt.name == PUBLISHED.name
-    committed = _digests(PUBLISHED)
-    assert committed and _digests(rebuilt) == committed
+    committed, made = _digests(PUBLISHED), _digests(rebuilt)
+    assert committed
+    if _documents_need_the_new_columns(PUBLISHED):
+        documents = [name for name in committed if name.startswith("data/documents/")]
+        for name in documents:
+            table = pq.read_table(rebuilt / name)
+            assert table.drop_columns(list(TEXT_VERSION_COLUMNS)).equals(pq.read_table(PUBLISHED / name))
+            rows = table.to_pylist()
+            assert all(row["text_version"] == 1 and row["text_sha256"] == text_checksum(row["text"]) for row in rows)
+        committed = {name: digest for name, digest in committed.items() if name not in documents}
+        made = {name: digest for name, digest in made.items() if name not in documents}
+    assert made == committed
 
 
 def test_a_pulled_label_studio_export_pushes_back_as_annotations_into_a_new_project(label_studio, rebuilt):
@@ -94,3 +126,4 @@ def test_seed_dataset_holds_the_gold_annotation_exactly():
         claims = {r["id"] for r in gold[row["id"]] if r.get("from_name") == "claims"}
         assert {c["id"] for c in row["claims"]} == claims
         assert row["policy"] == "ground_truth"
+        assert (row["url"], row["outlet"], row["published"]) == (None, None, None)  # .txt articles: no metadata

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from annotate.cli import main
-from annotate.conversion.records import Annotation, Claim, DocumentRecord, Prediction, Span
+from annotate.conversion.records import Annotation, Claim, DocumentRecord, Prediction, Span, recency
+from annotate.release.gold_merge import merge
 from annotate.report.agreement import cohen_kappa, fleiss_kappa, krippendorff_alpha_nominal
 from annotate.report.build import (
     HTML_NAME,
@@ -114,6 +115,18 @@ def test_an_annotator_is_compared_with_their_latest_annotation():
 
     assert figures["agreement"]["entities"]["overall"]["exact"]["f1"] == 1.0
     assert figures["annotators"]["alice"]["completed"] == 2
+
+
+def test_the_latest_annotation_is_decided_by_time_not_by_the_spelling_of_the_time():
+    # "...10:00:00.5Z" is half a second after "...10:00:00Z", though it sorts before it as a string.
+    earlier = annotation("alice", entities=[span("TASS", "ORG")], updated_at="2024-05-01T10:00:00Z")
+    later = annotation("alice", entities=[span("IAEA", "ORG")], updated_at="2024-05-01T10:00:00.5Z")
+    bob = annotation("bob", entities=[span("IAEA", "ORG")])
+    figures = report_from_records([document("doc-1", later, earlier, bob)], SCHEMA).figures
+    assert figures["agreement"]["entities"]["overall"]["exact"]["f1"] == 1.0
+    record = document("doc-1", later, earlier)
+    assert max(record.annotations, key=recency) is later
+    assert merge(record, SCHEMA).entities[0].text == "IAEA"  # the gold merge agrees: one definition
 
 
 def test_document_with_one_annotator_is_counted_but_not_compared():

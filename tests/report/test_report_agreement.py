@@ -79,7 +79,7 @@ def test_export_refuses_a_report_made_with_another_schema(tmp_path, capsys, two_
                  "--out", str(tmp_path / "exports"), "--agreement", str(report_json)])
 
     [line] = error_lines(capsys)
-    assert code == 1 and "this report read the annotations with schema arms-deals-news 1.0.0" in line
+    assert code == 1 and "this report read the annotations with schema arms-deals-news 1.1.0" in line
     assert f"run annotate report --input {two_annotators} --schema {other} --out {report_json.parent} again" in line
     assert not (tmp_path / "exports").exists()
 

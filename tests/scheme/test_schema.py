@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from xml.etree import ElementTree
 from pathlib import Path
 
@@ -85,6 +86,11 @@ def test_fingerprint_ignores_comments_and_layout_but_not_content(tmp_path, schem
         (lambda r: r["stance"].update(values=["PRO", "CON", "NONE"]), "stance.values: must be FAVOR, AGAINST, NONE"),
         (lambda r: r["stance"].pop("target"), "stance.target: is required"),
         (lambda r: r.pop("stance"), "stance: is missing; it must be a mapping"),
+        (lambda r: r["documents"]["metadata"][2].update(type="datetime"),
+         "documents.metadata[2].type: 'datetime' is not one of string, integer, number, boolean, date"),
+        (lambda r: r["documents"]["metadata"][0].update(name="title"),
+         "documents.metadata[0].name: 'title' must be lower_case letters, digits or _, unique, and not one of"),
+        (lambda r: r["documents"]["metadata"][1].pop("description"), "documents.metadata[1].description: is required"),
     ],
 )
 def test_invalid_schema_names_the_field_and_the_problem(raw, change, message):
@@ -153,12 +159,14 @@ def test_every_optional_key_the_schema_reads_is_accepted(raw):
     assert schema.claims.claimant_definition and schema.claims.attributes[0].header == "What kind of claim is it?"
 
 
-def test_project_schema_fingerprint_is_the_one_recorded_in_the_published_exports(schema):
-    manifests = sorted((ROOT / "exports").glob("v*/manifest.json"))
+def test_project_schema_fingerprint_is_the_one_recorded_in_the_latest_published_export(schema):
+    # Earlier versions keep the schema they were made with (v1.0.x: schema 1.0.0, before document metadata).
+    manifests = sorted((ROOT / "exports").glob("v*/manifest.json"),
+                       key=lambda path: tuple(int(part) for part in path.parent.name[1:].split(".")))
     assert manifests
-    for manifest in manifests:
-        assert schema.fingerprint in manifest.read_text(encoding="utf-8")
-        assert load_schema(manifest.parent / "schema.yaml").fingerprint == schema.fingerprint
+    latest = manifests[-1]
+    assert schema.fingerprint in latest.read_text(encoding="utf-8")
+    assert load_schema(latest.parent / "schema.yaml").fingerprint == schema.fingerprint
 
 
 def test_unparseable_yaml_names_file_and_line(tmp_path):
@@ -257,7 +265,7 @@ def test_rules_follow_required_flags(raw):
 @pytest.mark.parametrize(
     ("flag", "expected"),
     [([], "<View>"), (["--config"], '<Labels name="entities"'), (["--guidelines"], "# Annotation guidelines"),
-     (["--guidelines-html"], "<h1>"), (["--fingerprint"], "arms-deals-news 1.0.0 sha256:")],
+     (["--guidelines-html"], "<h1>"), (["--fingerprint"], "arms-deals-news 1.1.0 sha256:")],
 )
 def test_schema_command_prints_generated_outputs(capsys, flag, expected):
     assert main(["schema", "--schema", str(SCHEMA_FILE), *flag]) == 0
@@ -301,7 +309,8 @@ def test_a_key_written_twice_in_one_block_is_refused_with_its_line(tmp_path):
 
 def test_schema_command_reports_invalid_schema_in_one_line(tmp_path, capsys):
     bad = tmp_path / "bad.yaml"
-    bad.write_text(SCHEMA_FILE.read_text(encoding="utf-8").replace("version: 1.0.0", "version: 1"), encoding="utf-8")
+    text = SCHEMA_FILE.read_text(encoding="utf-8")
+    bad.write_text(re.sub(r"(?m)^version: .*$", "version: 1", text, count=1), encoding="utf-8")
     assert main(["schema", "--schema", str(bad)]) == 1
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and err.startswith("error: ") and "version" in err

@@ -10,13 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pyarrow.parquet as pq
 import pytest
 from label_studio_sdk import LabelStudio
 
 from annotate.cli import main
 from annotate.corpus.reader import Document
-from annotate.errors import ConnectionProblem, ProjectError
-from annotate.scheme.schema import ENTITIES_NAME, TEXT_NAME
+from annotate.errors import AnnotationError, ConnectionProblem, ExportError, ProjectError
+from annotate.release.export import export
+from annotate.scheme.schema import DOCUMENT_STANCE_NAME, ENTITIES_NAME, TEXT_NAME
 from annotate.studio.api import list_tasks
 from annotate.studio.pull import default_output, meta_path_for, pull
 from annotate.studio.push import push
@@ -93,6 +95,106 @@ def test_sidecar_records_where_the_file_came_from_without_the_key(label_studio, 
     assert meta["export_id"] == result.export_id and meta["snapshot_created_at"]
     for path in (out, meta_path_for(out)):
         assert label_studio.api_key not in path.read_text(encoding="utf-8")
+
+
+def annotated_project(ls_client, schema, tmp_path, name: str) -> tuple[Any, int]:
+    """A pushed project of one document with one complete annotation (an entity, the article's
+    stance): (push result, task id)."""
+    result = push(client=ls_client, schema=schema, documents=[document("tricky", TRICKY_TEXT)],
+                  project_title=unique_title(name), data_dir=tmp_path / "data")
+    task_id = next(iter(list_tasks(ls_client, result.project_id))).id
+    stance = {"id": "d1", "from_name": DOCUMENT_STANCE_NAME, "to_name": TEXT_NAME, "type": "choices",
+              "value": {"choices": ["NONE"]}}
+    ls_client.annotations.create(id=task_id, result=[span(TRICKY_TEXT, "Bushehr", "GPE", "g1"), stance])
+    return result, task_id
+
+
+def test_the_snapshot_time_of_a_real_pull_reaches_the_manifest_and_the_card(ls_client, schema, tmp_path):
+    result, task_id = annotated_project(ls_client, schema, tmp_path, "provenance")
+    out = tmp_path / "annotations.json"
+    pull(client=ls_client, project_id=result.project_id, out=out)
+    made = json.loads(meta_path_for(out).read_text(encoding="utf-8"))["snapshot_created_at"]
+    assert made
+    version = export(out, schema=schema, out_root=tmp_path / "exports", version="1.0.0").path
+    snapshot = json.loads((version / "manifest.json").read_text(encoding="utf-8"))["source"]["snapshot"]
+    assert snapshot["created_at"] == made
+    card = (version / "README.md").read_text(encoding="utf-8")
+    assert f"made {made}." in card and "made None" not in card
+
+
+def test_a_pulled_file_and_the_web_page_export_of_one_project_give_byte_identical_data(ls_client, schema, tmp_path):
+    result, task_id = annotated_project(ls_client, schema, tmp_path, "pseudonyms")
+    folder = tmp_path / "annotations"
+    pulled = pull(client=ls_client, project_id=result.project_id, out=folder / "pulled.json")
+    assert pulled.annotator_key == folder / "annotators.json" and pulled.annotator_key_created
+    page = folder / "project-page-export.json"  # what the web page's Export > JSON downloads
+    page.write_bytes(b"".join(ls_client.projects.exports.download_sync(
+        id=result.project_id, export_type="JSON", download_all_tasks=True)))
+    (task,) = json.loads(page.read_text(encoding="utf-8"))
+    assert [type(a["completed_by"]) for a in task["annotations"]] == [int]  # Label Studio 1.23: user ids only
+
+    versions = [export(raw, schema=schema, out_root=tmp_path / name, version="1.0.0")
+                for raw, name in ((folder / "pulled.json", "from-pull"), (page, "from-page"))]
+    assert all(v.warnings == [] and not v.annotator_key_created for v in versions)
+    digests = [{p.relative_to(v.path).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in (v.path / "data").rglob("*.parquet")} for v in versions]
+    assert digests[0] and digests[0] == digests[1]
+    email = ls_client.users.whoami().email
+    key_text = (folder / "annotators.json").read_text(encoding="utf-8")
+    assert email not in key_text and email.split("@")[0] not in key_text
+    annotators = pq.read_table(next((versions[0].path / "data" / "annotations").glob("*.parquet")))
+    (name,) = set(annotators.column("annotator").to_pylist())
+    unkeyed = {hashlib.sha256(f"{prefix}{value}".encode()).hexdigest()[:8]
+               for prefix in ("", "email:", "id:") for value in (email, email.lower(), task["annotations"][0]["completed_by"])}
+    assert name.startswith("annotator-") and name.removeprefix("annotator-") not in unkeyed
+
+
+def test_a_text_edited_in_label_studio_after_push_is_refused_by_export_naming_document_and_task(
+        ls_client, schema, tmp_path):
+    result, task_id = annotated_project(ls_client, schema, tmp_path, "edited")
+    data = ls_client.tasks.get(id=task_id).data
+    ls_client.tasks.update(id=task_id, data={**data, "text": data["text"].replace("Monday", "Sunday")})
+    out = tmp_path / "annotations.json"
+    pull(client=ls_client, project_id=result.project_id, out=out)
+    with pytest.raises(AnnotationError) as refused:
+        export(out, schema=schema, out_root=tmp_path / "exports", version="1.0.0")
+    (problem,) = refused.value.problems
+    assert problem.startswith(f"document tricky (task {task_id}): data.text is not the text annotate push sent")
+    assert not (tmp_path / "exports" / "v1.0.0").exists()
+
+
+def test_pull_counts_the_download_with_the_streaming_reader_never_loading_it_whole(
+        ls_client, project, tmp_path, monkeypatch):
+    def whole_file(*args, **kwargs):
+        raise AssertionError("the pulled export was loaded whole")
+
+    monkeypatch.setattr(json, "load", whole_file)  # reads a whole file; the SDK's answers use json.loads
+    result = pull(client=ls_client, project_id=project.project_id, out=tmp_path / "annotations.json")
+    assert (result.tasks, result.annotations, result.cancelled) == (3, 2, 1)
+
+
+def test_a_crash_between_the_pulled_file_and_its_sidecar_is_refused_by_export(
+        ls_client, project, schema, tmp_path, monkeypatch):
+    out = tmp_path / "annotations.json"
+    pull(client=ls_client, project_id=project.project_id, out=out)
+    old_sidecar = meta_path_for(out).read_bytes()
+    tasks = {task.document_id: task.id for task in list_tasks(ls_client, project.project_id)}
+    ls_client.annotations.create(id=tasks["untouched"], result=[span("Iran waited.", "Iran", "GPE", "i1")])
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("annotate.studio.pull.write_atomically", disk_full)  # dies after the file, before the sidecar
+    with pytest.raises(ExportError, match="check the disk"):
+        pull(client=ls_client, project_id=project.project_id, out=out)
+    assert meta_path_for(out).read_bytes() == old_sidecar
+    with pytest.raises(ExportError, match=r"annotations.json.meta.json does not describe annotations.json .*pull again"):
+        export(out, schema=schema, out_root=tmp_path / "exports", version="1.0.0", quarantine=True)
+    assert not (tmp_path / "exports" / "v1.0.0").exists()
+    monkeypatch.undo()
+    pull(client=ls_client, project_id=project.project_id, out=out)
+    assert json.loads(meta_path_for(out).read_text(encoding="utf-8"))["sha256"] == hashlib.sha256(
+        out.read_bytes()).hexdigest()
 
 
 class BreakingStream(httpx.SyncByteStream):

@@ -396,6 +396,24 @@ def test_duplicates_keep_the_annotated_copy_and_drop_unannotated_ones(ls_client,
     assert annotated_copy in {t.id for t in tasks}
 
 
+def test_removing_duplicates_never_deletes_a_copy_that_holds_a_draft(ls_client, schema, tmp_path):
+    documents = make_documents(2)
+    result = push(client=ls_client, schema=schema, documents=documents, project_title=unique_title("drafts"),
+                  data_dir=tmp_path)
+    ls_client.projects.import_tasks(id=result.project_id, request=[{"data": task_data(documents[0])}])
+    drafted = max(t.id for t in list_tasks(ls_client, result.project_id) if t.document_id == documents[0].id)
+    # An annotator started on the copy a concurrent push made, and has not submitted yet (the SDK has
+    # no drafts call: post what the labeling page posts).
+    response = ls_client._client_wrapper.httpx_client.request(  # noqa: SLF001
+        f"api/tasks/{drafted}/drafts", method="POST",
+        json={"result": [entity(documents[0].text, "Moscow", "GPE")], "lead_time": 3.5})
+    assert response.status_code == 201
+
+    removed, left = remove_duplicates(ls_client, result.project_id)
+    assert (removed, left) == (0, (documents[0].id,))
+    assert drafted in {t.id for t in list_tasks(ls_client, result.project_id)}
+
+
 def wait_for_tasks(client, title: str, at_least: int, timeout: float = 60) -> int:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
