@@ -10,6 +10,7 @@ over these)::
     export(raw_json, schema=..., version=...)     -> ExportResult                (annotate.release)
     validate(exports_dir)                         -> ValidationReport            (annotate.validation)
     build_report(raw_json_or_version, schema)     -> Report                      (annotate.report)
+    train(raw_json, schema, out_root="models")    -> TrainResult (models/vN)     (annotate.learning)
 
 ``from annotate import export`` works; each name is imported on first use (PEP 562), so
 ``import annotate`` and ``annotate --help`` stay cheap. Every error raised on purpose is an
@@ -31,11 +32,13 @@ _API = {
     "export": "annotate.release.export",
     "validate": "annotate.validation.validate",
     "build_report": "annotate.report.build",
+    "train": "annotate.learning.train",
 }
 __all__ = ["__version__", *_API]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from annotate.corpus.reader import load_corpus
+    from annotate.learning.train import train
     from annotate.release.export import export
     from annotate.report.build import build_report
     from annotate.scheme.schema import load_schema

@@ -12,6 +12,7 @@
     ├── ExportError               a version folder that cannot be written
     ├── ReportError               a report whose input cannot be read or output written
     ├── AnnotatorKeyError         the annotator key file (pseudonyms) missing, unreadable or too open
+    ├── ModelError                training data or a model folder that cannot be used
     └── ValidationFailed          an export that breaks its rules (lists every problem)
 
 Library code raises; only the command line prints and picks exit codes. Every message says
@@ -73,6 +74,8 @@ class ReportError(AnnotateError):
 
 class AnnotatorKeyError(AnnotateError):
     """The annotator key file behind the pseudonyms is missing, unreadable, or readable by others."""
+class ModelError(AnnotateError):
+    """Training data a model cannot learn from, or a model folder that cannot be read or written."""
 
 
 class ValidationFailed(AnnotateError):

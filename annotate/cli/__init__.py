@@ -18,7 +18,7 @@ from typing import NoReturn
 from annotate import __version__
 from annotate.errors import AnnotateError
 
-COMMANDS = ("schema", "corpus", "server", "push", "pull", "export", "validate", "report")
+COMMANDS = ("schema", "corpus", "server", "push", "pull", "export", "validate", "report", "train", "serve")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -36,6 +36,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "matched by data.document_id; its texts must equal the corpus texts")
     parser.add_argument("--no-preannotate", dest="preannotate", action="store_false",
                         help="import without pre-annotations (patterns, gazetteers, annotation memory)")
+    parser.add_argument("--model", metavar="DIR", type=Path,
+                        help="a model folder that annotate train wrote (models/vN): its proposals join the "
+                        "pre-annotations, unannotated tasks already there get them too, and the project serves the "
+                        "tasks the model is least sure of first (uncertainty sampling)")
     parser.add_argument("--batch-size", type=int, default=500, metavar="N",
                         help="documents per import request (default 500)")
     parser.add_argument("--overlap", type=_at_least_one, metavar="N",
@@ -67,7 +71,8 @@ def run(args: argparse.Namespace) -> int:
                           annotations_path=args.annotations, preannotate=args.preannotate,
                           batch_size=args.batch_size, overlap=args.overlap, progress=bar, data_dir=args.data_dir,
                           notice=lambda message: print(message, file=sys.stderr), update_texts=args.update_texts,
-                          history=corpus_folder(args.corpus) / HISTORY)
+                          history=corpus_folder(args.corpus) / HISTORY,
+                          model=args.model)
         except KeyboardInterrupt:
             bar.close()
             print(f"error: {interrupted(bar.done, bar.total)}", file=sys.stderr)
@@ -118,6 +123,11 @@ def summary(result: PushResult) -> str:
         memory = f", annotation memory of {result.memory_strings} string(s)" if result.memory_strings else ""
         lines.append(f"pre-annotations: {result.predictions} prediction(s), model version "
                      f"{result.model_version}{memory}")
+    if result.model_predictions:
+        lines.append(f"pre-annotations: {result.model_predictions} prediction(s) added to unannotated tasks already "
+                     f"there, model version {result.model_version}")
+    if result.uncertainty_sampling:
+        lines.append(f"tasks are served by uncertainty sampling (lowest score first) for {result.model_version}")
     if result.annotations_imported or result.annotations_already_present:
         lines.append(f"annotations: {result.annotations_imported} imported, "
                      f"{result.annotations_already_present} already there")

@@ -267,6 +267,7 @@ class _Checker:
             self.problem(None, None, f"{name}: result is {kind(result)}, not a list; push the task again")
             return None
         results = ResultReader(self.rules, self.text, self.log, None, complete=False, prefix=f"{name}: ")
+        sources: dict[str, str] = {}
         for position, item in enumerate(result):
             if not isinstance(item, dict):
                 results.problem(None, f"result #{position + 1} is {kind(item)}, not an object")
@@ -278,5 +279,9 @@ class _Checker:
             region = results.labels(item, position, ENTITIES_NAME)
             if region is not None:
                 results.regions[region.id] = region
+                meta = item.get("meta")
+                source = meta.get("source") if isinstance(meta, dict) else None
+                sources[region.id] = source if isinstance(source, str) else ""
         spans = sorted(results.regions.values(), key=span_order)
-        return Prediction(model_version=model_version or "", entities=tuple(spans))
+        return Prediction(model_version=model_version or "", entities=tuple(spans),
+                          sources=tuple(sources.get(span.id, "") for span in spans))

@@ -79,6 +79,7 @@ class Prediction:
 
     model_version: str
     entities: tuple[Span, ...]
+    sources: tuple[str, ...] = ()  # per entity: the pre-annotator that proposed it (region meta.source), or ""
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,12 @@ A pre-annotator turns a document's text into Label Studio ``labels`` results for
 - :class:`AnnotationMemory`: strings annotators already labelled in the project, proposed with
   the label most annotators gave them wherever they occur in new documents.
 
-:func:`combine` merges several into one prediction. Overlaps are resolved the same way
-everywhere: the longest span wins, then the earlier one, then the earlier pre-annotator, then
-the schema's label order. Offsets are code points and ``text[start:end] == value["text"]``.
+:func:`combine` merges several into one prediction (a trained model, :mod:`annotate.learning`, is
+one more part). Overlaps are resolved the same way everywhere: the longest span wins, then the
+earlier one, then the earlier pre-annotator, then the schema's label order. Every region of a
+combined prediction names the pre-annotator it came from in ``meta.source`` (``memory``,
+``patterns``, ``model``), which Label Studio keeps as it is. Offsets are code points and
+``text[start:end] == value["text"]``.
 """
 
 from __future__ import annotations
@@ -80,7 +83,11 @@ def prediction(preannotator: Preannotator, document_text: str) -> dict[str, Any]
     found = preannotator.predict(document_text)
     if not found:
         return None
-    return {"model_version": preannotator.model_version, "result": found}
+    made: dict[str, Any] = {"model_version": preannotator.model_version, "result": found}
+    scores = [item["score"] for item in found if isinstance(item.get("score"), (int, float))]
+    if scores:  # the task's score, which Label Studio's uncertainty sampling orders by (lowest first)
+        made["score"] = round(sum(scores) / len(scores), 4)
+    return made
 
 
 class PatternPreannotator:
@@ -174,27 +181,47 @@ class AnnotationMemory:
 
 
 class CombinedPreannotator:
-    """Several pre-annotators as one prediction; earlier ones win ties between equal spans."""
+    """Several pre-annotators as one prediction; earlier ones win ties between equal spans.
+
+    Entity spans of all parts are resolved together; other results (a model's claims, their
+    choices, the document stance) are kept as they are. Each result names its part in
+    ``meta.source``, and keeps the part's ``score`` when it has one. ``model_version`` names every
+    part (a part's ``version_name``, such as a trained model's version, else its name)."""
 
     def __init__(self, parts: Sequence[Preannotator], schema: Schema) -> None:
         self.parts = tuple(parts)
         self.schema = schema
         self.name = "+".join(part.name for part in self.parts)
-        self.model_version = f"{self.name}-{schema.fingerprint[:12]}"
+        named = "+".join(getattr(part, "version_name", part.name) for part in self.parts)
+        self.model_version = f"{named}-{schema.fingerprint[:12]}"
 
     def predict(self, document_text: str) -> list[dict[str, Any]]:
         candidates = []
+        origin: dict[tuple[int, int, str], tuple[str, Any]] = {}
+        others: list[dict[str, Any]] = []
         for priority, part in enumerate(self.parts):
             for item in part.predict(document_text):
+                if item.get("from_name") != ENTITIES_NAME:
+                    others.append(_marked(item, part.name, item.get("score")))
+                    continue
                 value = item["value"]
-                candidates.append((value["start"], value["end"], value["labels"][0], priority))
-        return results(document_text, candidates, self.schema)
+                key = (value["start"], value["end"], value["labels"][0])
+                candidates.append((*key, priority))
+                origin.setdefault(key, (part.name, item.get("score")))  # the earlier part wins a tie
+        chosen = [_marked(item, *origin[(item["value"]["start"], item["value"]["end"], item["value"]["labels"][0])])
+                  for item in results(document_text, candidates, self.schema)]
+        return chosen + others
+
+
+def _marked(item: dict[str, Any], source: str, score: Any) -> dict[str, Any]:
+    marked = {**item, "meta": {**(item.get("meta") or {}), "source": source}}
+    if score is not None:
+        marked["score"] = score
+    return marked
 
 
 def combine(parts: Sequence[Preannotator], schema: Schema) -> Preannotator:
-    """One pre-annotator from several (the first of one is returned as it is)."""
-    if len(parts) == 1:
-        return parts[0]
+    """One pre-annotator from one or several, whose regions name their source."""
     return CombinedPreannotator(parts, schema)
 
 

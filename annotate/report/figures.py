@@ -13,6 +13,9 @@ Rules the figures follow:
 - Pre-annotations: each predicted entity span against each completed annotation of its
   document is kept (same offsets and label), changed (an overlapping span with other
   boundaries or label) or deleted; annotated spans overlapping no prediction are added.
+  By source (the pre-annotator named in a region's ``meta.source``: model, patterns, memory;
+  else the one the prediction's model version names): the same outcomes for its spans, and
+  missed, the annotated spans that no span of that source overlaps.
 - Numbers are rounded to 6 decimals and every mapping is built in a fixed order, so the same
   records give the same figures.
 """
@@ -25,7 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from itertools import combinations
 from typing import Any
 
-from annotate.conversion.records import Annotation, DocumentRecord, Span, recency
+from annotate.conversion.records import Annotation, DocumentRecord, Prediction, Span, recency
 from annotate.report import agreement
 from annotate.scheme.schema import Schema
 
@@ -306,21 +309,57 @@ def _preannotation(documents: list[DocumentRecord], schema: Schema) -> dict[str,
     (an overlapping span with other boundaries or label), or deleted it; and spans they added."""
     empty = {"kept": 0, "changed": 0, "deleted": 0, "added": 0}
     overall, by_label, by_model = Counter(empty), defaultdict(Counter), defaultdict(Counter)
+    by_source: dict[str, Counter[str]] = defaultdict(Counter)
     compared = 0
     for document in documents:
         for prediction in document.predictions:
+            sources = _sources(prediction)
             for annotation in document.usable_annotations:
                 compared += 1
                 for outcome, label in _outcomes(prediction.entities, annotation.entities):
                     overall[outcome] += 1
                     by_label[label][outcome] += 1
                     by_model[prediction.model_version][outcome] += 1
+                _count_by_source(prediction, sources, annotation, by_source)
     return {
         "annotations_compared": compared,
         "overall": _outcome_block(overall),
         "labels": {label: _outcome_block(by_label[label]) for label in _ordered(schema.entity_labels, by_label)},
         "model_versions": {version: _outcome_block(by_model[version]) for version in sorted(by_model)},
+        "sources": {source: _source_block(by_source[source]) for source in sorted(by_source)},
     }
+
+
+def _sources(prediction: Prediction) -> list[str]:
+    """Each span's source: its region's ``meta.source``, else the prediction's one named source
+    (``patterns-<fingerprint>`` -> ``patterns``), else ``unmarked``."""
+    named = _named_sources(prediction.model_version)
+    fallback = named[0] if len(named) == 1 else "unmarked"
+    marked = prediction.sources or ("",) * len(prediction.entities)
+    return [source or fallback for source in marked]
+
+
+def _named_sources(model_version: str) -> list[str]:
+    """The sources a model version such as ``memory+patterns+model-v2-1a2b3c4d-ff55e8ad8586`` names."""
+    return [part.split("-", 1)[0] for part in model_version.split("+") if part]
+
+
+def _count_by_source(prediction: Prediction, sources: list[str], annotation: Annotation,
+                     counts: dict[str, Counter[str]]) -> None:
+    """Outcomes per source of the prediction's spans, and each source's missed annotated spans."""
+    annotated_offsets = [(s.start, s.end) for s in annotation.entities]
+    for source in sorted(set(sources) | set(_named_sources(prediction.model_version)) - {""}):
+        own = [span for span, of in zip(prediction.entities, sources) if of == source]
+        for outcome, _ in _outcomes(own, annotation.entities):
+            counts[source]["missed" if outcome == "added" else outcome] += 1
+        if not own:
+            counts[source]["missed"] += len(annotated_offsets)
+
+
+def _source_block(counts: Mapping[str, int]) -> dict[str, Any]:
+    block = {key: value for key, value in _outcome_block(Counter(counts)).items() if key != "added"}
+    block["missed"] = counts["missed"]
+    return block
 
 
 def _outcomes(predicted: Sequence[Span], annotated: Sequence[Span]) -> Iterable[tuple[str, str]]:

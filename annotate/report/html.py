@@ -192,11 +192,17 @@ def _preannotation(figures: dict[str, Any] | None) -> str:
     models = _table(["model version", "predicted", "kept", "changed", "deleted", "kept share"],
                     [[version or "(none)", b["predicted"], b["kept"], b["changed"], b["deleted"], _ratio(b["kept_share"])]
                      for version, b in figures["model_versions"].items()])
+    sources = _table(["source", "predicted", "kept", "changed", "deleted", "kept share", "missed"],
+                     [[source, b["predicted"], b["kept"], b["changed"], b["deleted"], _ratio(b["kept_share"]),
+                       b["missed"]] for source, b in figures.get("sources", {}).items()])
     return ("<h2>Pre-annotations</h2>"
             f"<p class=\"muted\">Each predicted entity span against each completed annotation of its "
             f"document ({counted(figures['annotations_compared'], 'comparison')}): kept exactly, changed (an "
             "overlapping span with other boundaries or label) or deleted.</p>"
-            f"{chart if rows else ''}{table}<h3>By model version</h3>{models}")
+            f"{chart if rows else ''}{table}<h3>By model version</h3>{models}"
+            "<h3>By source</h3><p class=\"muted\">Which pre-annotator proposed the span (model, patterns, "
+            "memory); missed: annotated spans that no span of that source overlaps.</p>"
+            f"{sources}")
 
 
 def _annotators(annotators: dict[str, Any]) -> str:

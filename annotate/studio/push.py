@@ -79,6 +79,7 @@ from annotate.studio.api import (
     server_url,
 )
 from annotate.studio.corrections import correct, find_corrected, finish_pending, refusal
+from annotate.studio.model_predictions import add_predictions, sample_by_uncertainty, unannotated_texts
 from annotate.studio.project import (
     check_title,
     default_project_title,
@@ -125,6 +126,8 @@ class PushResult:
     corrected: tuple[ArticlePlan, ...] = ()  # articles whose new text this push put in
     correction_report: Path | None = None  # the JSON report of those corrections
     corrections_finished: tuple[Path, ...] = ()  # reports a killed push left pending, finished now
+    model_predictions: int = 0  # --model: predictions added to unannotated tasks that were already there
+    uncertainty_sampling: bool = False  # --model: the project serves the least certain tasks first
 
 
 def push(
@@ -142,6 +145,7 @@ def push(
     notice: Callable[[str], None] | None = None,
     update_texts: bool = False,
     history: Path | None = None,
+    model: Path | str | None = None,
 ) -> PushResult:
     """Create or update the project and import every document it does not have yet.
 
@@ -151,7 +155,9 @@ def push(
     corpus folder's ``corrections/``), where a killed push's pending correction is found again.
 
     ``overlap`` sets how many annotators see each document (Label Studio's ``maximum_annotations``);
-    None leaves the project's setting as it is (1 for a new project).
+    None leaves the project's setting as it is (1 for a new project). ``model`` (a folder that
+    ``annotate train`` wrote) adds the model's proposals to the pre-annotations, also for the
+    unannotated tasks already there, and sets the project to uncertainty sampling for them.
     """
     if batch_size < 1:
         raise ProjectError(f"batch size must be at least 1, got {batch_size}")
@@ -161,6 +167,9 @@ def push(
     title = check_title(project_title) if project_title else default_project_title(schema)
     by_id = {document.id: document for document in documents}
     gold = read_annotations_file(Path(annotations_path), by_id, schema) if annotations_path else {}
+    if model is not None and not preannotate:
+        raise ProjectError("a model adds pre-annotations: give --model without --no-preannotate")
+    learned = _model_part(model, schema) if model is not None else None
     say = notice or (lambda message: None)
     with _push_lock(Path(data_dir), say):
         project, created = resolve_project(client, schema, title, data_dir=Path(data_dir))
@@ -175,7 +184,8 @@ def push(
         annotated = fetch_tasks(client, project_id, annotated_ids) if need_full else []
         config_updated = update_project(client, project, schema, annotated, overlap=overlap)
 
-        preannotator, memory_strings = _preannotator(schema, annotated, gold, by_id) if preannotate else (None, 0)
+        preannotator, memory_strings = (_preannotator(schema, annotated, gold, by_id, learned) if preannotate
+                                        else (None, 0))
         missing = [document for document in by_id.values() if document.id not in present]
         imported, predictions = import_documents(
             client, project_id, missing, preannotator, gold, batch_size, progress)
@@ -184,6 +194,10 @@ def push(
             removed, left = remove_duplicates(client, project_id)
         added, skipped = add_gold_annotations(client, project_id, tasks, annotated, gold)
         new_gold = sum(len(gold.get(document.id, ())) for document in missing)
+        model_predictions = 0
+        if learned is not None and preannotator is not None:
+            model_predictions = add_predictions(client, project_id, unannotated_texts(tasks, by_id), preannotator)
+            sample_by_uncertainty(client, project_id, preannotator.model_version)
 
     return PushResult(
         project_id=project_id,
@@ -205,6 +219,8 @@ def push(
         corrected=tuple(plans),
         correction_report=report.path if report is not None else None,
         corrections_finished=tuple(done.path for done in finished),
+        model_predictions=model_predictions,
+        uncertainty_sampling=learned is not None and preannotator is not None,
     )
 
 
@@ -222,10 +238,18 @@ def _corrections(client: LabelStudio, project_id: int, tasks: Sequence[Any], doc
     return correct(client, project_id, corrected, Path(history))
 
 
+def _model_part(folder: Path | str, schema: Schema) -> Preannotator:
+    """The trained model in ``folder`` as a pre-annotator (checked against the schema)."""
+    from annotate.learning.preannotator import ModelPreannotator
+
+    return ModelPreannotator.from_folder(folder, schema)
+
+
 def _preannotator(schema: Schema, annotated: Sequence[Mapping[str, Any]], gold: GoldAnnotations,
-                  documents: Mapping[str, Document]) -> tuple[Preannotator, int]:
+                  documents: Mapping[str, Document], learned: Preannotator | None = None) -> tuple[Preannotator, int]:
     """(pre-annotator, memory size): the annotation memory, when annotators already labelled
-    something (in the project or the gold file), before the schema's patterns."""
+    something (in the project or the gold file), before the schema's patterns, then the trained
+    model when there is one."""
     pairs = [(task["data"].get("text"), annotation.get("result"))
              for task in annotated if isinstance(task.get("data"), Mapping)
              for annotation in task["annotations"] if not annotation.get("was_cancelled")]
@@ -234,7 +258,8 @@ def _preannotator(schema: Schema, annotated: Sequence[Mapping[str, Any]], gold: 
               for annotation in annotations if not annotation.get("was_cancelled")]
     memory = AnnotationMemory.from_results([(t, r) for t, r in pairs if isinstance(t, str)], schema)
     patterns = PatternPreannotator(schema)
-    return (combine([memory, patterns], schema) if len(memory) else patterns), len(memory)
+    parts = [memory, patterns] if len(memory) else [patterns]
+    return combine([*parts, learned] if learned is not None else parts, schema), len(memory)
 
 
 @contextlib.contextmanager

@@ -50,6 +50,15 @@ QUIET_ENV = {
     "FRONTEND_SENTRY_DSN": "",
     "DISABLE_SIGNUP_WITHOUT_LINK": "true",
 }
+# `annotate serve` (an ML backend, and the webhook it listens to) runs on 127.0.0.1, which Label
+# Studio refuses by default. The embedded server allows this machine and bans the private ranges
+# again; a variable already set in the environment wins.
+LOCAL_BACKEND_ENV = {
+    "ML_BLOCK_LOCAL_IP": "false",
+    "USE_DEFAULT_BANNED_SUBNETS": "false",
+    "USER_ADDITIONAL_BANNED_SUBNETS": "0.0.0.0/8,10.0.0.0/8,100.64.0.0/10,169.254.0.0/16,172.16.0.0/12,"
+                                      "192.168.0.0/16,fc00::/7,fe80::/10",
+}
 
 
 @dataclass(frozen=True)
@@ -224,6 +233,8 @@ def _launch(executable: Path, folder: Path, host: str, port: int, credentials: C
     """
     env = {k: v for k, v in os.environ.items() if not _is_label_studio_user_variable(k)}
     env.update(QUIET_ENV)
+    for name, value in LOCAL_BACKEND_ENV.items():
+        env.setdefault(name, value)
     env.update({
         "LABEL_STUDIO_BASE_DATA_DIR": str(folder),
         "LABEL_STUDIO_HOST": "",

@@ -631,3 +631,30 @@ def test_export_card_carries_the_agreement_summary_of_a_report_json(tmp_path, ca
     assert agreement["annotators"] >= 2
     assert f"Pairwise agreement between {agreement['annotators']} annotators on {agreement['documents']} " in section
     assert f"from Label Studio export raw.json (SHA-256 {figures['source']['sha256'][:16]}" in section
+
+
+def test_preannotation_usefulness_is_split_by_source():
+    predicted = Prediction("memory+patterns+model-v1-1a2b3c4d-ff55e8ad8586",
+                           (span("Vladimir Putin", "PERSON"), span("Russia", "GPE"), span("S-300", "WEAPON"),
+                            span("Thursday", "DATE")),
+                           sources=("model", "memory", "patterns", "model"))
+    alice = annotation("alice", entities=[span("Vladimir Putin", "PERSON"), span("Russia", "ORG"),
+                                          span("TASS", "ORG")])
+    figures = report_from_records([document("doc-1", alice, predictions=[predicted])], SCHEMA).figures
+    sources = figures["preannotation"]["sources"]
+    # model: kept PERSON, deleted DATE; missed Russia and TASS (no model span overlaps them).
+    assert sources["model"] == {"predicted": 2, "kept": 1, "changed": 0, "deleted": 1, "kept_share": 0.5,
+                                "missed": 2}
+    # memory: changed Russia (GPE -> ORG); missed Vladimir Putin and TASS.
+    assert sources["memory"] == {"predicted": 1, "kept": 0, "changed": 1, "deleted": 0, "kept_share": 0.0,
+                                 "missed": 2}
+    # patterns: deleted S-300; missed all three annotated spans.
+    assert sources["patterns"]["deleted"] == 1 and sources["patterns"]["missed"] == 3
+
+
+def test_unmarked_prediction_counts_for_the_source_its_model_version_names():
+    predicted = Prediction("patterns-ff55e8ad8586", (span("Russia", "GPE"),))
+    alice = annotation("alice", entities=[span("Russia", "GPE")])
+    figures = report_from_records([document("doc-1", alice, predictions=[predicted])], SCHEMA).figures
+    assert figures["preannotation"]["sources"] == {
+        "patterns": {"predicted": 1, "kept": 1, "changed": 0, "deleted": 0, "kept_share": 1.0, "missed": 0}}
