@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,24 @@ def read_json_object(path: Path, error: type[AnnotateError], what: str, advice: 
     if not isinstance(data, dict):
         raise error(f"{path}: {what} is not a JSON object; {advice}")
     return data
+
+
+def remove_leftovers(folder: Path, prefix: str, *, separator: str, suffixes: tuple[str, ...] = ("",)) -> None:
+    """Remove what killed runs left in ``folder``: the files and folders named
+    ``<prefix><pid><separator>...`` (and ending with one of ``suffixes``) whose process ``pid``
+    no longer runs. This process's own, and names of any other shape, are kept."""
+    escaped = "".join(f"[{char}]" if char in "*?[" else char for char in prefix)
+    for leftover in folder.glob(escaped + "*"):
+        pid_text, found, _ = leftover.name[len(prefix):].partition(separator)
+        if not found or not pid_text.isdigit() or not leftover.name.endswith(suffixes):
+            continue
+        if int(pid_text) == os.getpid() or process_alive(int(pid_text)):
+            continue
+        if leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                leftover.unlink()
 
 
 def process_alive(pid: int) -> bool:

@@ -6,15 +6,15 @@
    5,000): articles made of news-like sentences, entities, claims with claimants, stances and
    attributes, a second annotator on every fifth task, a cancelled annotation on every tenth,
    pre-annotations on every other task, emoji and ``\\r\\n`` in the text.
-2. Times, in this one process, ``label_studio_sdk.converter.Converter`` JSON_MIN on that file
-   (the baseline) and ``annotate.release.export.export`` of all four configs, once in one process and
-   once with its row writer process (which ``export`` uses for large inputs when a core is
-   free), ``--repeat`` rounds; prints each round and the medians of the times and of the ratios
-   export / baseline (target: at most 1.0). Other work on the machine shows in every figure, and
-   most in the two-process one, which needs the second core: run it on a quiet machine.
-3. Measures the peak memory of the export (``VmHWM`` of the export process plus its row writer
-   process; Linux) in a fresh subprocess at ``--tasks`` and at ``--large`` tasks and prints the
-   ratio (target: at most 2).
+2. Times, as whole processes pinned to one core (``taskset -c 0``, start-up and imports
+   included), ``label_studio_sdk.converter.Converter`` JSON_MIN on that file (the baseline) and
+   ``annotate.release.export.export`` of all four configs, validation's checks before publishing
+   included, ``--repeat`` rounds; prints each round and the medians of the times and of the
+   ratios export / baseline (target: at most 1.0), and the part of the export spent in the checks.
+3. Times validation's row checks on the written version config by config (documents alone, then
+   with each other config; the differences are what each config's checks cost).
+4. Measures the peak memory of the export (``VmHWM``; Linux) in a fresh process at ``--tasks``
+   and at ``--large`` tasks and prints the ratio (target: at most 2).
 """
 
 from __future__ import annotations
@@ -147,79 +147,104 @@ def write_synthetic(path: Path, tasks: int, seed: int = 7) -> Path:
     return path
 
 
-def time_baseline(raw: Path, work: Path) -> float:
-    from label_studio_sdk.converter import Converter
+_CONVERTER = """
+import sys
+from label_studio_sdk.converter import Converter
+from annotate.scheme.label_config import label_config
+from annotate.scheme.schema import load_schema
 
-    from annotate.scheme.label_config import label_config
-    from annotate.scheme.schema import load_schema
+converter = Converter(config=label_config(load_schema(sys.argv[3])), project_dir=None, download_resources=False)
+converter.convert_to_json_min(sys.argv[1], sys.argv[2], is_dir=False)
+"""
 
-    converter = Converter(config=label_config(load_schema(ROOT / "schemas" / "arms_news.yaml")), project_dir=None,
-                          download_resources=False)
+_EXPORT = """
+import sys, time
+import annotate.release.export as export_module
+from annotate.scheme.schema import load_schema
+
+from annotate.validation.row_checks import RowChecker
+
+checking = [0.0]
+
+def timed(method):  # only measured: the export runs as it always does
+    def run(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return method(*args, **kwargs)
+        finally:
+            checking[0] += time.perf_counter() - started
+    return run
+
+RowChecker.check_batch = timed(RowChecker.check_batch)
+RowChecker.check_features = timed(RowChecker.check_features)
+export_module.export(sys.argv[1], schema=load_schema(sys.argv[3]), out_root=sys.argv[2], version="1.0.0")
+print(checking[0])
+"""
+
+
+def _pinned(script: str, *args: str) -> tuple[float, str]:
+    """Wall time of ``python -c script args`` pinned to one core, and what it printed."""
     started = time.perf_counter()
-    converter.convert_to_json_min(str(raw), str(work / "json_min"), is_dir=False)
-    return time.perf_counter() - started
+    completed = subprocess.run(["taskset", "-c", "0", sys.executable, "-c", script, *args], capture_output=True,
+                               text=True, check=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    return time.perf_counter() - started, completed.stdout
 
 
-def time_export(raw: Path, out: Path, *, worker: bool) -> tuple[float, dict]:
-    """Export with the row writer process forced on or off (``export`` itself picks it for large
-    inputs when a core is free)."""
-    import annotate.release.export as dataset
+def time_baseline(raw: Path, work: Path) -> float:
+    return _pinned(_CONVERTER, str(raw), str(work / "json_min"), str(ROOT / "schemas" / "arms_news.yaml"))[0]
+
+
+def time_export(raw: Path, out: Path) -> tuple[float, float]:
+    """(seconds of the whole export process, seconds of it spent in validation's checks)."""
+    shutil.rmtree(out, ignore_errors=True)
+    seconds, printed = _pinned(_EXPORT, str(raw), str(out), str(ROOT / "schemas" / "arms_news.yaml"))
+    return seconds, float(printed.split()[-1])
+
+
+def time_checks(version: Path) -> dict[str, float]:
+    """Seconds of validation's row checks on ``version``: documents alone, then each other
+    config with them (minus documents alone)."""
+    from annotate.published.reader import PublishedVersion
+    from annotate.published.versions import Version
     from annotate.scheme.schema import load_schema
+    from annotate.validation.findings import Findings
+    from annotate.validation.row_checks import RowChecker
 
     schema = load_schema(ROOT / "schemas" / "arms_news.yaml")
-    shutil.rmtree(out, ignore_errors=True)
-    spare_core, threshold = dataset._spare_core, dataset.PARALLEL_FROM_BYTES
-    dataset._spare_core, dataset.PARALLEL_FROM_BYTES = (lambda: worker), 0
-    try:
+    published = PublishedVersion(Version.parse(version.name), version)
+    files = {config: published.data_files(config) for config in ("documents", "ner", "claims", "annotations")}
+
+    def seconds(configs: tuple[str, ...]) -> float:
         started = time.perf_counter()
-        result = dataset.export(raw, schema=schema, out_root=out, version="1.0.0")
-        return time.perf_counter() - started, result.rows
-    finally:
-        dataset._spare_core, dataset.PARALLEL_FROM_BYTES = spare_core, threshold
+        RowChecker(schema, Findings()).check({config: files[config] for config in configs})
+        return time.perf_counter() - started
+
+    alone = seconds(("documents",))
+    return {"documents": alone, **{config: seconds(("documents", config)) - alone
+                                   for config in ("ner", "claims", "annotations")}}
 
 
 _MEMORY_PROBE = """
-import sys, threading, time
+import sys
 from pathlib import Path
 import annotate.release.export
 from annotate.scheme.schema import load_schema
 
-annotate.release.export.PARALLEL_FROM_BYTES = 0
-annotate.release.export._spare_core = lambda: sys.argv[4] == "two"
-
-def high_water(pid):
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    return 0
-
-peaks, done = {}, threading.Event()
-
-def watch():  # the row writer process's own high-water mark, read while it runs
-    while not done.is_set():
-        for child in Path(f"/proc/self/task").glob("*/children"):
-            for pid in child.read_text().split():
-                try:
-                    peaks[pid] = max(peaks.get(pid, 0), high_water(pid))
-                except OSError:
-                    pass
-        time.sleep(0.02)
-
-threading.Thread(target=watch, daemon=True).start()
 annotate.release.export.export(sys.argv[1], schema=load_schema(sys.argv[3]), out_root=sys.argv[2], version="1.0.0")
-done.set()
-print(high_water("self") + sum(peaks.values()))
+for line in Path("/proc/self/status").read_text().splitlines():
+    if line.startswith("VmHWM:"):
+        print(int(line.split()[1]))
 """
 
 
-def peak_memory_mb(raw: Path, out: Path, processes: str) -> float:
-    """Peak resident memory (MB) of one export run in a fresh process (``processes``: "one" or
-    "two"): its own high-water mark (``VmHWM``, which unlike ``ru_maxrss`` does not inherit the
-    parent's size at fork) plus that of its row writer process."""
+def peak_memory_mb(raw: Path, out: Path) -> float:
+    """Peak resident memory (MB) of one export run in a fresh process: its high-water mark
+    (``VmHWM``, which unlike ``ru_maxrss`` does not inherit the parent's size at fork)."""
     shutil.rmtree(out, ignore_errors=True)
     completed = subprocess.run([sys.executable, "-c", _MEMORY_PROBE, str(raw), str(out),
-                                str(ROOT / "schemas" / "arms_news.yaml"), processes],
-                               capture_output=True, text=True, check=True, cwd=ROOT)
+                                str(ROOT / "schemas" / "arms_news.yaml")],
+                               capture_output=True, text=True, check=True, cwd=ROOT,
+                               env={**os.environ, "PYTHONPATH": str(ROOT)})
     return int(completed.stdout.strip().splitlines()[-1]) / 1024
 
 
@@ -227,7 +252,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tasks", type=int, default=5000)
     parser.add_argument("--large", type=int, default=50000, help="task count of the memory comparison (0: skip)")
-    parser.add_argument("--repeat", type=int, default=3, help="timed rounds; the medians are the result")
+    parser.add_argument("--repeat", type=int, default=3, help="timed rounds; the medians are the result (0: none)")
     parser.add_argument("--keep", metavar="DIR", help="keep the generated files in DIR")
     args = parser.parse_args()
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-export-"))
@@ -239,39 +264,36 @@ def main() -> int:
         print(f"synthetic export: {args.tasks} tasks, {raw.stat().st_size / 1e6:.1f} MB "
               f"(written in {time.perf_counter() - started:.1f} s)")
 
-        import annotate.release.export
-
-        print(f"load average {os.getloadavg()[0]:.2f} on {len(os.sched_getaffinity(0))} cores; export would "
-              f"{'' if annotate.release.export._spare_core() else 'not '}use its row writer process now")
-        rounds = []
-        for number in range(1, args.repeat + 1):
-            baseline = time_baseline(raw, work)
-            alone, rows = time_export(raw, work / "exports", worker=False)
-            shared, _ = time_export(raw, work / "exports", worker=True)
-            rounds.append((baseline, alone, shared))
-            print(f"round {number}: SDK Converter JSON_MIN {baseline:5.2f} s; annotate export {alone:5.2f} s in one "
-                  f"process, {shared:5.2f} s with its row writer process; ratios {alone / baseline:.2f}, "
-                  f"{shared / baseline:.2f}   (load average {os.getloadavg()[0]:.2f})")
-        print("rows: " + ", ".join(f"{config} {sum(splits.values())}" for config, splits in rows.items()))
-        baseline, alone, shared = (statistics.median(column) for column in zip(*rounds))
-        ratio_alone = statistics.median(a / b for b, a, _ in rounds)
-        ratio_shared = statistics.median(s / b for b, _, s in rounds)
-        print(f"median of {len(rounds)} rounds:")
-        print(f"  SDK Converter JSON_MIN:                     {baseline:6.2f} s")
-        print(f"  annotate export, one process:               {alone:6.2f} s")
-        print(f"  annotate export, with row writer process:   {shared:6.2f} s")
-        print(f"  ratio export / converter:                   {ratio_alone:6.2f} one process, "
-              f"{ratio_shared:.2f} two   (target <= 1.0)")
+        print(f"load average {os.getloadavg()[0]:.2f}; every timed process is pinned to core 0 (taskset -c 0)")
+        if args.repeat:  # 0: memory only
+            rounds = []
+            for number in range(1, args.repeat + 1):
+                baseline = time_baseline(raw, work)
+                export, checks = time_export(raw, work / "exports")
+                rounds.append((baseline, export, checks))
+                print(f"round {number}: SDK Converter JSON_MIN {baseline:5.2f} s; annotate export {export:5.2f} s "
+                      f"(of which validation's checks {checks:5.2f} s); ratio {export / baseline:.2f}   "
+                      f"(load average {os.getloadavg()[0]:.2f})")
+            baseline, export, checks = (statistics.median(column) for column in zip(*rounds))
+            ratio = statistics.median(e / b for b, e, _ in rounds)
+            ratio_unchecked = statistics.median((e - c) / b for b, e, c in rounds)
+            print(f"median of {len(rounds)} rounds, one core:")
+            print(f"  SDK Converter JSON_MIN:                  {baseline:6.2f} s")
+            print(f"  annotate export, checks included:        {export:6.2f} s")
+            print(f"  of which validation's checks:            {checks:6.2f} s")
+            print(f"  ratio export / converter:                {ratio:6.2f}   (target <= 1.0); "
+                  f"without the checks {ratio_unchecked:.2f}")
+            costs = time_checks(work / "exports" / "v1.0.0")
+            print("validation's row checks by config (in this process): "
+                  + ", ".join(f"{config} {seconds:.2f} s" for config, seconds in costs.items()))
 
         if args.large:
             large_raw = write_synthetic(work / f"raw-{args.large}.json", args.large)
             print(f"synthetic export: {args.large} tasks, {large_raw.stat().st_size / 1e6:.1f} MB")
-            for processes in ("one", "two"):
-                small = peak_memory_mb(raw, work / "memory", processes)
-                large = peak_memory_mb(large_raw, work / "memory", processes)
-                print(f"peak memory, {processes} process{'es' if processes == 'two' else ''}: {small:6.1f} MB at "
-                      f"{args.tasks} tasks, {large:6.1f} MB at {args.large}; ratio {large / small:.2f}   "
-                      "(target <= 2)")
+            small = peak_memory_mb(raw, work / "memory")
+            large = peak_memory_mb(large_raw, work / "memory")
+            print(f"peak memory: {small:6.1f} MB at {args.tasks} tasks, {large:6.1f} MB at {args.large}; "
+                  f"ratio {large / small:.2f}   (target <= 2)")
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

@@ -90,6 +90,10 @@ def run(args: argparse.Namespace) -> int:
         for problem in error.problems:
             print(problem, file=sys.stderr)
         raise
+    if result.unchanged:
+        print(f"nothing new since version {result.version} ({result.path}): the data files, the schema and the "
+              "card's facts would be the same; no version written")
+        return 0
     print(f"wrote {result.path} (version {result.version}"
           + (f", after {result.previous}: {'; '.join(result.reasons)}" if result.previous else "") + ")")
     for config, splits in result.rows.items():

@@ -40,13 +40,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from annotate.errors import ProjectError
     from annotate.learning.backend import BasicAuth, make_server
     from annotate.scheme.schema import load_schema
     from annotate.studio.api import find_project
     from annotate.studio.connection import connect, resolve_connection
     from annotate.studio.ml_backend import connect_backend, project_backend
     from annotate.studio.push import check_title, default_project_title, recorded_project_id, server_url
-    from annotate.errors import ProjectError
 
     schema = load_schema(args.schema)
     user, password = os.environ.get(USER_VARIABLE), os.environ.get(PASSWORD_VARIABLE)

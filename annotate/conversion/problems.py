@@ -68,21 +68,24 @@ def kind(value: Any) -> str:
             dict: "an object"}.get(type(value), type(value).__name__)
 
 
-def short(value: Any, limit: int = 40) -> str:
-    """A value shown in a message: JSON, on one line, cut to ``limit`` characters."""
+SHOWN = 40  # characters of a value quoted in a message
+
+
+def short(value: Any) -> str:
+    """A value shown in a message: JSON, on one line, cut to ``SHOWN`` characters."""
     try:
         shown = json.dumps(value, ensure_ascii=False)
     except (TypeError, ValueError):
         shown = repr(value)
-    return shown if len(shown) <= limit else shown[: limit - 3] + "..."
+    return shown if len(shown) <= SHOWN else shown[: SHOWN - 3] + "..."
 
 
-def _quote(text: str, limit: int = 40) -> str:
-    """Text quoted for a message, cut to ``limit`` characters, escapes shown (one line)."""
-    return json.dumps(text if len(text) <= limit else text[: limit - 3] + "...", ensure_ascii=False)
+def _quote(text: str) -> str:
+    """Text quoted for a message, cut to ``SHOWN`` characters, escapes shown (one line)."""
+    return json.dumps(text if len(text) <= SHOWN else text[: SHOWN - 3] + "...", ensure_ascii=False)
 
 
-def difference(shown: str, actual: str, limit: int = 40) -> tuple[str, str]:
+def difference(shown: str, actual: str) -> tuple[str, str]:
     """Both texts quoted for a message, starting a little before the first difference."""
     common = 0
     for common, (a, b) in enumerate(zip(shown, actual)):
@@ -90,9 +93,9 @@ def difference(shown: str, actual: str, limit: int = 40) -> tuple[str, str]:
             break
     else:
         common = min(len(shown), len(actual))
-    cut = max(0, common - 20) if common > limit - 15 else 0
+    cut = max(0, common - 20) if common > SHOWN - 15 else 0
     prefix = "..." if cut else ""
-    return (_quote(prefix + shown[cut:], limit), _quote(prefix + actual[cut:], limit))
+    return (_quote(prefix + shown[cut:]), _quote(prefix + actual[cut:]))
 
 
 def _show_id(value: str) -> str:

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from annotate.conversion.annotator_key import PREFIX, AnnotatorKey
+from annotate.conversion.result_reader import is_int
 
 __all__ = ["PREFIX", "AnnotatorNames"]
 
@@ -61,18 +62,14 @@ class AnnotatorNames:
         return self.key.name_of_user_id(user_id)
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def _identify(completed_by: Any) -> tuple[int | None, str | None]:
     """The user id and e-mail in ``completed_by``; ValueError when neither is there."""
-    if _is_int(completed_by):
+    if is_int(completed_by):
         return completed_by, None
     if isinstance(completed_by, Mapping):
         user_id = completed_by.get("id")
         email = completed_by.get("email")
-        user_id = user_id if _is_int(user_id) else None
+        user_id = user_id if is_int(user_id) else None
         email = email if isinstance(email, str) and email.strip() else None
         if user_id is not None or email is not None:
             return user_id, email

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from operator import attrgetter
 from typing import NamedTuple
 
 from annotate.conversion.problems import Problem
@@ -37,6 +38,10 @@ class Claim:
     claimant_id: str | None
     stance: str | None
     attributes: dict[str, str | None] = field(default_factory=dict)
+
+
+span_order = attrgetter("start", "end", "label", "id")  # the order of entities in every record
+claim_order = attrgetter("start", "end", "id")  # the order of claims in every record
 
 
 @dataclass(frozen=True)

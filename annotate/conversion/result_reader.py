@@ -9,7 +9,6 @@ of the task.
 from __future__ import annotations
 
 from collections.abc import Callable
-from operator import attrgetter
 from typing import Any
 
 from annotate.conversion.problems import (
@@ -21,7 +20,7 @@ from annotate.conversion.problems import (
     kind,
     short,
 )
-from annotate.conversion.records import Claim, Span
+from annotate.conversion.records import Claim, Span, claim_order, span_order
 from annotate.conversion.rules import Rules
 from annotate.scheme.schema import (
     CLAIM_STANCE_NAME,
@@ -31,9 +30,6 @@ from annotate.scheme.schema import (
     RELATION_VALUE,
     TEXT_NAME,
 )
-
-span_order = attrgetter("start", "end", "label", "id")
-claim_order = attrgetter("start", "end", "id")
 
 
 class ResultReader:

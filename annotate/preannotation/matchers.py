@@ -156,20 +156,6 @@ class AnnotationMemory:
         }
         return cls(labels, schema)
 
-    @classmethod
-    def from_tasks(cls, tasks: Iterable[Mapping[str, Any]], schema: Schema) -> AnnotationMemory:
-        """Learn from Label Studio tasks (``data.text`` and ``annotations``); skipped ones do not count."""
-        def pairs() -> Iterable[tuple[str, Any]]:
-            for task in tasks:
-                data = task.get("data") if isinstance(task, Mapping) else None
-                text = data.get("text") if isinstance(data, Mapping) else None
-                if not isinstance(text, str):
-                    continue
-                for annotation in task.get("annotations") or ():
-                    if isinstance(annotation, Mapping) and not annotation.get("was_cancelled"):
-                        yield text, annotation.get("result")
-        return cls.from_results(pairs(), schema)
-
     def __len__(self) -> int:
         return len(self.labels)
 

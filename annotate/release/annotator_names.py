@@ -12,12 +12,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from annotate.conversion.annotator_key import AnnotatorKey, key_path_for, load_key
+from annotate.conversion.annotator_key import key_path_for, load_key
 from annotate.conversion.pseudonyms import AnnotatorNames
 from annotate.errors import ExportError
+from annotate.filesystem import read_json_object
 from annotate.published.manifest import SIDECAR_KEYS, SIDECAR_SUFFIX
 from annotate.published.reader import PublishedVersion
-from annotate.filesystem import read_json_object
 
 PSEUDONYMS, EMAILS = "pseudonym", "e-mail"
 

@@ -7,7 +7,12 @@ The data flows one way, a task at a time, so memory stays flat however large the
         --DatasetWriter--> Parquet per config/split
 
 Predictions are not read: the dataset publishes annotations only. Tables are built and written
-by a :mod:`annotate.release.row_writer_process`, in this process or shared with a second one.
+by a :class:`annotate.release.row_writer.RowWriter`, in this one process.
+
+Validation's row and cross-config checks (:class:`annotate.validation.row_checks.RowChecker`)
+read every batch of rows as it is written, and each written file's features: a version that
+``annotate validate`` would refuse is never published (with ``quarantine``, the documents
+concerned are left out in a second pass and listed).
 
 Everything is written into a dot-prefixed work folder inside the output root and renamed to
 ``vX.Y.Z`` only when complete: a crash or a kill leaves no version folder, and the next run
@@ -28,23 +33,22 @@ from typing import Any
 
 import datasets
 import pyarrow
-from datasets import Features
 
 from annotate import __version__
 from annotate.conversion.convert import AnnotatorNames, Problem, convert_task, iter_tasks
 from annotate.conversion.problems import NO_VALUE_TEXT, WHITESPACE_SPAN
-from annotate.conversion.text_check import NO_TEXT_CHECKSUM, TEXT_CHECKSUM, corpus_differs_message
 from annotate.conversion.records import DocumentRecord
-from annotate.errors import AnnotationError, ExportError
-from annotate.filesystem import process_alive
+from annotate.conversion.text_check import NO_TEXT_CHECKSUM, TEXT_CHECKSUM, corpus_differs_message
+from annotate.errors import AnnotationError, ExportError, ValidationFailed
+from annotate.filesystem import remove_leftovers
 from annotate.published.counts import ExportCounts, LabelCounter
 from annotate.published.layout import CARD, CHANGELOG, MANIFEST, SCHEMA_FILE
-from annotate.published.manifest import FORMAT, dumps, file_entries, source_of
+from annotate.published.manifest import FORMAT, dumps, file_entries, sha256_file, source_of
 from annotate.published.reader import PublishedVersion
 from annotate.published.splits import SplitAssigner, check_ratios
 from annotate.published.versions import Changes, Version, changes_between, choose, published
-from annotate.release.card import CardFacts, dataset_card
 from annotate.release.annotator_names import annotator_names, keep_new_key, names_record, unrecorded_warning
+from annotate.release.card import CardFacts, agreement_section, dataset_card
 from annotate.release.changelog import (
     VersionDiff,
     changelog_markdown,
@@ -53,13 +57,15 @@ from annotate.release.changelog import (
 )
 from annotate.release.gold_merge import merge
 from annotate.release.parquet import WrittenFile
-from annotate.release.row_writer_process import Files, LocalSink, ProcessSink, RowSink, fewer_collections
+from annotate.release.row_writer import Files, RowWriter, fewer_collections
 from annotate.scheme.features import DEFAULT_CONFIG, class_label_names, config_features
 from annotate.scheme.guidelines import guidelines_markdown
 from annotate.scheme.schema import Schema
+from annotate.validation.findings import ERROR, Findings
+from annotate.validation.row_checks import RowChecker
+from annotate.wording import counted
 
 WORK_PREFIX = ".export-"
-PARALLEL_FROM_BYTES = 8 * 2**20  # raw exports this large build rows in a second process
 GUIDELINES = "GUIDELINES.md"
 QUARANTINE = "quarantine.jsonl"
 SPLIT_METHOD = ("first 8 bytes of SHA-256 of the document id, as a number in [0, 1), against the "
@@ -81,6 +87,7 @@ class ExportResult:
     warnings: list[str] = field(default_factory=list)  # one line each, for the command line to print
     annotator_key: Path | None = None  # the key file behind the pseudonyms
     annotator_key_created: bool = False  # a new key: new names, which the command line says
+    unchanged: bool = False  # nothing new since ``version`` (the latest, at ``path``): nothing written
 
 
 @dataclass(frozen=True)
@@ -121,6 +128,8 @@ class _Pass:
     source: dict[str, Any] = field(default_factory=dict)  # the raw export's name, checksum, snapshot
     warnings: list[str] = field(default_factory=list)  # one line each: kept, but said
     unchecked: list[str] = field(default_factory=list)  # tasks whose text could not be checked
+    findings: Findings = field(default_factory=Findings)  # validation's row checks, batch by batch
+    failing: dict[str, str] = field(default_factory=dict)  # document id -> its first failed check
 
 
 def export(input_path: Path | str, *, schema: Schema, out_root: Path | str = "exports",
@@ -159,6 +168,12 @@ def export(input_path: Path | str, *, schema: Schema, out_root: Path | str = "ex
     work = _work_folder(request.root)
     try:
         state, files = _build(request, schema, history, work, names)
+        failing = _check_rows(request, state, work, can_leave_out=request.quarantine)
+        if failing:  # quarantine: the same pass again without the documents that fail
+            shutil.rmtree(work, ignore_errors=True)
+            work = _work_folder(request.root)
+            state, files = _build(request, schema, history, work, names, failing)
+            _check_rows(request, state, work, can_leave_out=False)
         result = _publish(request, schema, history, state, files, work)
         keep_new_key(names)
         return replace(result, warnings=result.warnings + unrecorded_warning(names),
@@ -188,18 +203,23 @@ def _read_history(request: _Request, schema: Schema) -> _History:
 
 
 def _build(request: _Request, schema: Schema, history: _History, work: Path,
-           names: AnnotatorNames) -> tuple[_Pass, Files]:
-    """Stream the raw export into Parquet files under ``work``; raise if it holds problems
-    (without quarantine) or no document to publish."""
+           names: AnnotatorNames, left_out: Mapping[str, str] | None = None) -> tuple[_Pass, Files]:
+    """Stream the raw export into Parquet files under ``work``, without the documents of
+    ``left_out`` (id -> why); raise if it holds problems (without quarantine) or no document
+    to publish."""
     state = _Pass(ExportCounts(), LabelCounter(schema))
-    sink = _open_sink(work, schema, config_features(schema), request.source_file.stat().st_size)
+    arrow_schemas = {config: features.arrow_schema for config, features in config_features(schema).items()}
+    checker = RowChecker(schema, state.findings)
+    sink = RowWriter(work, schema, arrow_schemas, checker)
     try:
         with fewer_collections():
-            _stream(request, schema, state, sink, SplitAssigner(request.ratios, history.splits), names)
-        state.source = source_of(request.source_file)  # while a row writer process finishes its files
+            _stream(request, schema, state, sink, SplitAssigner(request.ratios, history.splits), names,
+                    left_out or {})
+        state.source = source_of(request.source_file)
         state.warnings += _unchecked_warning(state.unchecked)
         state.source["annotators"] = names_record(names)
         files = sink.close()
+        state.failing = checker.failing
     except BaseException:
         sink.abandon()
         raise
@@ -217,6 +237,12 @@ def _publish(request: _Request, schema: Schema, history: _History, state: _Pass,
              work: Path) -> ExportResult:
     """Choose the version, write the card, schema, changelog and manifest, rename into place."""
     latest = history.latest
+    counts = state.counts.as_dict()
+    if latest is not None and _nothing_new(request, schema, latest, state.source, counts, files, work):
+        shutil.rmtree(work, ignore_errors=True)
+        return ExportResult(version=str(latest.version), path=latest.path, counts=counts, unchanged=True,
+                            rows={config: {split: f.rows for split, f in splits.items()}
+                                  for config, splits in files.items()})
     changes = None
     if latest is not None:
         changes = changes_between(latest.class_labels, class_label_names(schema),
@@ -228,7 +254,6 @@ def _publish(request: _Request, schema: Schema, history: _History, state: _Pass,
     label_counts = state.labels.as_dict()
     diff = diff_versions(latest, paths, label_counts, __version__, state.source) if latest is not None else VersionDiff()
     reasons = changes.reasons if changes is not None else []
-    counts = state.counts.as_dict()
     _write_texts(work, schema, chosen, state, diff, reasons, counts, latest, request.quarantine)
     facts = CardFacts(
         schema=schema, version=str(chosen), features=config_features(schema), files=files,
@@ -255,32 +280,8 @@ def _publish(request: _Request, schema: Schema, history: _History, state: _Pass,
     )
 
 
-def _open_sink(work: Path, schema: Schema, features: dict[str, Features], input_size: int) -> RowSink:
-    """A second process for a large export when a core is free for it: the files are the same
-    byte for byte either way, only the time differs."""
-    schemas = {config: config_features.arrow_schema for config, config_features in features.items()}
-    if input_size >= PARALLEL_FROM_BYTES and _spare_core():
-        return ProcessSink(work, schema, schemas)
-    return LocalSink(work, schema, schemas)
-
-
-def _spare_core() -> bool:
-    """Whether a second process would have a core to itself: more than one usable core, and a
-    one-minute load average below their number minus one (on a busy machine the second
-    process only adds the cost of talking to it)."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 1
-    try:
-        load = os.getloadavg()[0]
-    except (AttributeError, OSError):
-        load = 0.0
-    return cores > 1 and load <= cores - 1
-
-
-def _stream(request: _Request, schema: Schema, state: _Pass, sink: RowSink, assign: SplitAssigner,
-            names: AnnotatorNames) -> None:
+def _stream(request: _Request, schema: Schema, state: _Pass, sink: RowWriter, assign: SplitAssigner,
+            names: AnnotatorNames, left_out: Mapping[str, str]) -> None:
     """The one pass over the raw export. Once a problem is found without quarantine, only
     problems are collected (nothing more is built)."""
     quarantine = request.quarantine
@@ -288,6 +289,15 @@ def _stream(request: _Request, schema: Schema, state: _Pass, sink: RowSink, assi
     for task in iter_tasks(request.source_file):
         counts.tasks += 1
         record, found = convert_task(task, schema, names=names, predictions=False)
+        if record is not None and record.id in left_out:
+            if record.id not in state.tasks_of:  # once per document, however many tasks hold it
+                state.tasks_of[record.id] = record.task_id
+                state.problems.append(Problem(record.id, record.task_id, None, None,
+                                              f"left out: the version would not pass validation: "
+                                              f"{left_out[record.id]}"))
+                counts.problems += 1
+                counts.quarantined_documents += 1
+            continue
         if record is not None and record.warnings:
             found += _count_warnings(record, state, request.corpus)
         if record is not None:
@@ -346,6 +356,47 @@ def _unchecked_warning(unchecked: list[str]) -> list[str]:
             "that was pushed) to check them"]
 
 
+def _nothing_new(request: _Request, schema: Schema, latest: PublishedVersion, source: dict[str, Any],
+                 counts: dict[str, int], files: Files, work: Path) -> bool:
+    """Whether the version would repeat ``latest``: the same data files byte for byte (so a new
+    toolkit that derives other rows is a change), the same schema, and the same facts in the
+    card (counts, source and snapshot, split ratios, quarantine, agreement figures)."""
+    manifest = latest.manifest
+    recorded = manifest.get("files") if isinstance(manifest.get("files"), dict) else {}
+    data = {f.path for splits in files.values() for f in splits.values()}
+    if {path for path in recorded if path.startswith("data/")} != data:
+        return False
+    if any(not isinstance(recorded[path], dict) or recorded[path].get("sha256") != sha256_file(work / path)
+           for path in sorted(data)):
+        return False
+    card = latest.path / CARD
+    return (manifest.get("schema", {}).get("fingerprint") == schema.fingerprint
+            and manifest.get("counts") == counts
+            and manifest.get("source") == source
+            and manifest.get("splits", {}).get("ratios") == request.ratios
+            and (manifest.get("quarantine") is not None) == request.quarantine
+            and card.is_file()
+            and "\n".join(agreement_section(request.agreement)) in card.read_text(encoding="utf-8"))
+
+
+def _check_rows(request: _Request, state: _Pass, work: Path, *, can_leave_out: bool) -> dict[str, str]:
+    """What validation's row and cross-config checks found in the rows written to ``work``
+    (batch by batch, as they were written): nothing when they pass; with ``can_leave_out``, the
+    documents that fail (id -> first error); otherwise :class:`ValidationFailed` with
+    validation's lines (paths inside the version)."""
+    errors = [failure for failure in state.findings.failures if failure.severity == ERROR]
+    if not errors:
+        return {}
+    if can_leave_out and state.failing:
+        return state.failing
+    inside = str(work) + os.sep
+    raise ValidationFailed(
+        f"{request.source_file}: the version would not pass annotate validate ({counted(len(errors), 'error')}); "
+        "nothing was written. Fix the documents named in Label Studio and pull again"
+        + ("" if request.quarantine else ", or export with --quarantine to leave them out"),
+        problems=[str(replace(failure, file=failure.file.removeprefix(inside))) for failure in errors])
+
+
 def _without_problems(record: DocumentRecord | None, found: list[Problem],
                       counts: ExportCounts) -> DocumentRecord | None:
     """``record`` without the annotations that have a problem; None when the problem is the
@@ -373,22 +424,11 @@ def _work_folder(root: Path) -> Path:
     removing the work folders of export processes that no longer run."""
     try:
         root.mkdir(parents=True, exist_ok=True)
-        for stale in root.glob(WORK_PREFIX + "*"):
-            if stale.is_dir() and not _running(stale.name):
-                shutil.rmtree(stale, ignore_errors=True)
+        remove_leftovers(root, WORK_PREFIX, separator="-")
         return Path(tempfile.mkdtemp(prefix=f"{WORK_PREFIX}{os.getpid()}-", dir=root))
     except OSError as error:
         raise ExportError(f"{root}: cannot write the export here ({error.strerror or error}); "
                           "check the folder and its permissions, or give another --out") from None
-
-
-def _running(name: str) -> bool:
-    """Whether the process that made work folder ``name`` (``.export-<pid>-...``) still runs."""
-    try:
-        pid = int(name[len(WORK_PREFIX):].split("-", 1)[0])
-    except ValueError:
-        return False
-    return pid == os.getpid() or process_alive(pid)
 
 
 def _write_text(path: Path, text: str) -> None:

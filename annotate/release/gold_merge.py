@@ -9,7 +9,16 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable
 from operator import attrgetter
 
-from annotate.conversion.records import Annotation, Claim, DocumentRecord, GoldDocument, Span, recency
+from annotate.conversion.records import (
+    Annotation,
+    Claim,
+    DocumentRecord,
+    GoldDocument,
+    Span,
+    claim_order,
+    recency,
+    span_order,
+)
 from annotate.scheme.schema import Schema
 
 POLICY_TEXT = """\
@@ -40,8 +49,6 @@ a `-2`, `-3`... suffix). Entities and claims are sorted by start, end and label.
 with no completed annotation has no gold record: it is counted, never silently dropped.
 """
 
-_span_order = attrgetter("start", "end", "label", "id")
-_claim_order = attrgetter("start", "end", "id")
 _span_key = attrgetter("start", "end", "label")  # an entity's identity across annotations
 _claim_key = attrgetter("start", "end")  # a claim's identity across annotations
 
@@ -65,8 +72,8 @@ def merge(record: DocumentRecord, schema: Schema) -> GoldDocument | None:
 def _as_is(record: DocumentRecord, annotation: Annotation, policy: str) -> GoldDocument:
     return GoldDocument(
         id=record.id,
-        entities=tuple(sorted(annotation.entities, key=_span_order)),
-        claims=tuple(sorted(annotation.claims, key=_claim_order)),
+        entities=tuple(sorted(annotation.entities, key=span_order)),
+        claims=tuple(sorted(annotation.claims, key=claim_order)),
         stance=annotation.document_stance,
         annotators=(annotation.annotator,),
         policy=policy,
@@ -118,8 +125,8 @@ def _majority(record: DocumentRecord, votes: list[Annotation], schema: Schema) -
         ))
     return GoldDocument(
         id=record.id,
-        entities=tuple(sorted(entities.values(), key=_span_order)),
-        claims=tuple(sorted(claims, key=_claim_order)),
+        entities=tuple(sorted(entities.values(), key=span_order)),
+        claims=tuple(sorted(claims, key=claim_order)),
         stance=_vote(annotation.document_stance for annotation in votes),
         annotators=tuple(sorted({annotation.annotator for annotation in votes})),
         policy="majority",

@@ -3,7 +3,7 @@
 Tables follow :func:`annotate.scheme.features.config_features` field by field, labels encoded as
 ClassLabel ids. ``documents`` and ``annotations`` come from the records and their gold merge;
 ``ner`` and ``claims`` are derived from the ``documents`` table alone (its ids, texts, entities
-and claims), so that a second process can build them from that table (:mod:`annotate.release.row_writer_process`).
+and claims).
 
 A ``ner`` row is one sentence (:mod:`annotate.text.sentences`; sentences are joined when an entity
 crosses their boundary) whose tokens (:mod:`annotate.text.tokens`) carry offsets into the document

@@ -146,11 +146,6 @@ class Schema:
         return tuple(entity.label for entity in self.entities)
 
     @property
-    def span_labels(self) -> tuple[str, ...]:
-        """Every label a span may carry: the entity labels, then the claim label."""
-        return self.entity_labels + (self.claims.label,)
-
-    @property
     def fingerprint(self) -> str:
         """SHA-256 of the canonical JSON of the parsed schema: comments and layout do not count."""
         canonical = json.dumps(self.source, sort_keys=True, ensure_ascii=False, separators=(",", ":"))

@@ -1,30 +1,32 @@
 """The Label Studio calls push and pull share: where the server is, projects, tasks, failures.
 
 Reads are retried by :func:`annotate.studio.connection.call_with_retries`. Writes that are not
-idempotent (creating a project, importing tasks, adding an annotation) are sent once per
-attempt, and after a failure the caller looks at what the server did before sending again:
-:func:`transient_reason` sorts a failure into "look and retry" or one clear error, and
-:func:`backoff` waits between attempts.
+idempotent (creating a project, importing tasks, adding an annotation) go through
+:func:`send_once`: sent once per attempt, and after a failure the caller's look at what the
+server did decides whether (and what) to send again. :func:`transient_reason` sorts a failure
+into "look and retry" or one clear error, and :func:`backoff` waits between attempts.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
 
 from annotate.corrections.plan import text_checksum
-from annotate.errors import ProjectError
+from annotate.errors import ConnectionProblem, ProjectError
 from annotate.studio.connection import RETRY_EXCEPTIONS, RETRY_STATUSES, call_with_retries, describe_failure
 
 ATTEMPTS = 4  # of a write that is not idempotent
 LIST_PAGE_SIZE = 1000
 FETCH_CHUNK = 100
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -189,6 +191,24 @@ def raise_for_status(response: Any) -> None:
         except ValueError:
             detail = response.text
         raise ApiError(status_code=response.status_code, headers=dict(response.headers), body=detail)
+
+
+def send_once(send: Callable[[], T], look: Callable[[], T | None], what: str, advice: str) -> T:
+    """``send()``'s answer; a write that is not idempotent is never blindly repeated: after a
+    transient failure (the outcome unknown), a wait, then ``look()`` at the server: its answer
+    when the write took effect, else None (and it may narrow what the next ``send()`` sends).
+    After ``ATTEMPTS`` failures, one :class:`ConnectionProblem` line: ``what`` failed, then ``advice``."""
+    reason = ""
+    for attempt in range(ATTEMPTS):
+        try:
+            return send()
+        except Exception as error:  # noqa: BLE001 - sorted into transient and refused
+            reason = transient_reason(error, what)
+        backoff(attempt, last=attempt == ATTEMPTS - 1)
+        found = look()
+        if found is not None:
+            return found
+    raise ConnectionProblem(f"{what} failed after {ATTEMPTS} attempts: {reason}; {advice}")
 
 
 def backoff(attempt: int, *, last: bool) -> None:

@@ -114,17 +114,17 @@ def check_url(url: str) -> None:
         )
 
 
-def connect(connection: Connection, *, timeout: float = 60, max_retries: int = 0) -> LabelStudio:
+def connect(connection: Connection, *, timeout: float = 60) -> LabelStudio:
     """An SDK client for ``connection``, checked with one cheap authenticated call.
 
     Every failure becomes one :class:`ConnectionProblem` line saying what to do. The SDK's own
-    retries are off by default (``max_retries``): it would also repeat a POST that is not
+    retries are off (``max_retries=0``): it would also repeat a POST that is not
     idempotent (an import) on a 5xx or 409. Wrap idempotent calls in :func:`call_with_retries`.
     """
     url = connection.url
     check_url(url)
     try:
-        client = LabelStudio(base_url=url, api_key=connection.api_key, timeout=timeout, max_retries=max_retries)
+        client = LabelStudio(base_url=url, api_key=connection.api_key, timeout=timeout, max_retries=0)
         client.users.whoami()
     except Exception as error:  # noqa: BLE001 - every failure becomes one clear line
         raise ConnectionProblem(_redact(_explain(error, connection, timeout), connection.api_key)) from None
@@ -254,11 +254,12 @@ def _detail(body: Any) -> str:
     return _short(str(body)) if body else ""
 
 
-def _short(text: str, limit: int = 200) -> str:
+def _short(text: str) -> str:
+    """``text`` on one line, cut to 200 characters (an HTML page only named)."""
     text = " ".join(text.split())
     if text.lstrip().startswith("<"):
         return "an HTML page"
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return text if len(text) <= 200 else text[:199] + "…"
 
 
 def _redact(text: str, secret: str) -> str:

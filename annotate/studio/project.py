@@ -27,14 +27,12 @@ from annotate.scheme.guidelines import guidelines_html
 from annotate.scheme.label_config import label_config
 from annotate.scheme.schema import Schema
 from annotate.studio.api import (
-    ATTEMPTS,
-    backoff,
     find_project,
     get_project,
     projects_titled,
     refusal,
+    send_once,
     server_url,
-    transient_reason,
 )
 from annotate.studio.connection import call_with_retries
 
@@ -116,23 +114,17 @@ def _record_project(data_dir: Path, url: str, title: str, project_id: int) -> No
 def _create_project(client: LabelStudio, schema: Schema, title: str) -> tuple[Any, bool]:
     """(project, created): a failed request is checked (by title) before it is sent again, and of
     two projects created at the same moment by two pushes, both keep the lowest id."""
-    for attempt in range(ATTEMPTS):
-        try:
-            created = client.projects.create(
-                title=title, description=project_description(schema), label_config=label_config(schema),
-                expert_instruction=guidelines_html(schema), show_instruction=True,
-                request_options={"max_retries": 0})
-            break
-        except Exception as error:  # noqa: BLE001 - sorted into transient and refused below
-            reason = transient_reason(error, f"creating project {title!r}")
-        backoff(attempt, last=attempt == ATTEMPTS - 1)
+    def send() -> Any:
+        return client.projects.create(
+            title=title, description=project_description(schema), label_config=label_config(schema),
+            expert_instruction=guidelines_html(schema), show_instruction=True, request_options={"max_retries": 0})
+
+    def look() -> Any:
         found = projects_titled(client, title)
-        if found:
-            created = found[0]
-            break
-    else:
-        raise ConnectionProblem(f"creating project {title!r} failed after {ATTEMPTS} attempts: {reason}; "
-                                "check that Label Studio is up and run the command again")
+        return found[0] if found else None
+
+    created = send_once(send, look, f"creating project {title!r}",
+                        "check that Label Studio is up and run the command again")
     twins = projects_titled(client, title)
     adopted = bool(twins) and twins[0].id != created.id
     if adopted:

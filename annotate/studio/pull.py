@@ -34,7 +34,7 @@ from annotate.conversion.annotator_key import key_path_for, load_key
 from annotate.conversion.pseudonyms import identify
 from annotate.conversion.task_stream import iter_tasks
 from annotate.errors import AnnotationError, ExportError, ProjectError
-from annotate.filesystem import process_alive, write_atomically
+from annotate.filesystem import remove_leftovers, write_atomically
 from annotate.published.manifest import SIDECAR_KEYS
 from annotate.studio.api import find_project, get_project, server_url
 from annotate.studio.connection import call_with_retries
@@ -252,20 +252,8 @@ def _stream_tasks(part: Path, out: Path) -> Iterator[Any]:
 
 def _remove_stale_parts(out: Path) -> None:
     """Remove temp files that killed pulls of ``out`` left behind (their process is gone)."""
-    prefix = f".{out.name}."
-    folder = out.parent if str(out.parent) else Path(".")
-    for leftover in folder.glob(f".{_glob_escape(out.name)}.*"):
-        rest = leftover.name[len(prefix):]
-        pid_text = rest.split(".", 1)[0]
-        if not rest.endswith((PART_SUFFIX, PART_SUFFIX + ".meta.json")) or not pid_text.isdigit():
-            continue
-        if not process_alive(int(pid_text)):
-            with contextlib.suppress(OSError):
-                leftover.unlink()
-
-
-def _glob_escape(name: str) -> str:
-    return "".join(f"[{char}]" if char in "*?[" else char for char in name)
+    remove_leftovers(out.parent if str(out.parent) else Path("."), f".{out.name}.", separator=".",
+                     suffixes=(PART_SUFFIX, PART_SUFFIX + ".meta.json"))
 
 
 def _iso(value: Any) -> str | None:

@@ -208,8 +208,8 @@ def find_label_studio() -> Path:
     raise ServerError(f"the label-studio program was not found next to {sys.executable} or on PATH; {INSTALL_HINT}")
 
 
-def log_tail(data_dir: Path | str, lines: int = 15) -> str:
-    """The last lines of the server log (empty when there is none)."""
+def log_tail(data_dir: Path | str) -> str:
+    """The last 15 lines of the server log (empty when there is none)."""
     try:
         with open(_folder(data_dir) / LOG_FILE, "rb") as handle:
             handle.seek(0, os.SEEK_END)
@@ -217,7 +217,7 @@ def log_tail(data_dir: Path | str, lines: int = 15) -> str:
             text = handle.read().decode("utf-8", errors="replace")
     except OSError:
         return ""
-    return "\n".join(text.splitlines()[-lines:])
+    return "\n".join(text.splitlines()[-15:])
 
 
 # --- the process -------------------------------------------------------------------------------
@@ -294,21 +294,21 @@ def _wait_until_healthy(url: str, pid: int, folder: Path, timeout: float, *, our
         time.sleep(0.5)
 
 
-def _healthy(url: str, timeout: float = 2.0) -> bool:
+def _healthy(url: str) -> bool:
     """True when ``GET <url>/health`` answers ``{"status": "UP"}``."""
     import urllib.request  # here: it costs the command line's start-up a third of its time
 
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
-        with opener.open(f"{url}/health", timeout=timeout) as response:
+        with opener.open(f"{url}/health", timeout=2.0) as response:
             return json.loads(response.read(4096) or b"{}").get("status") == "UP"
     except (OSError, ValueError, AttributeError):
         return False
 
 
-def _terminate(pid: int, grace: float = 20) -> None:
-    """SIGTERM the server's process group (it leads its own session), then SIGKILL after ``grace``."""
-    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5)):
+def _terminate(pid: int) -> None:
+    """SIGTERM the server's process group (it leads its own session), then SIGKILL after 20 s."""
+    for sig, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 5)):
         with contextlib.suppress(ProcessLookupError, PermissionError):
             if os.getpgid(pid) == pid:
                 os.killpg(pid, sig)

@@ -20,18 +20,15 @@ from label_studio_sdk import LabelStudio
 
 from annotate.conversion.text_check import TEXT_CHECKSUM, text_checksum
 from annotate.corpus.reader import Document
-from annotate.errors import ConnectionProblem
 from annotate.preannotation.matchers import Preannotator, prediction
 from annotate.studio.annotation_file import GoldAnnotations, already_there
 from annotate.studio.api import (
-    ATTEMPTS,
     TaskSummary,
-    backoff,
     fetch_tasks,
-    raise_for_status,
     list_tasks,
+    raise_for_status,
+    send_once,
     tasks_with_drafts,
-    transient_reason,
 )
 from annotate.studio.connection import call_with_retries
 
@@ -126,20 +123,19 @@ def _import_batch(client: LabelStudio, project_id: int, tasks: list[dict[str, An
     """Import one batch; after a failure whose outcome is unknown, re-send only what is missing."""
     wanted = {task["data"]["document_id"] for task in tasks}
     remaining = tasks
-    reason = ""
-    for attempt in range(ATTEMPTS):
-        try:
-            send_import(client, project_id, remaining)
-            return len(tasks)
-        except Exception as error:  # noqa: BLE001 - sorted into transient and refused below
-            reason = transient_reason(error, f"importing tasks into project {project_id}")
-        backoff(attempt, last=attempt == ATTEMPTS - 1)
+
+    def send() -> int:
+        send_import(client, project_id, remaining)
+        return len(tasks)
+
+    def look() -> int | None:
+        nonlocal remaining
         present = {task.document_id for task in list_tasks(client, project_id)} & wanted
         remaining = [task for task in tasks if task["data"]["document_id"] not in present]
-        if not remaining:
-            return len(tasks)
-    raise ConnectionProblem(f"importing tasks into project {project_id} failed after {ATTEMPTS} attempts: "
-                            f"{reason}; run the same push again: it imports only what is missing")
+        return None if remaining else len(tasks)
+
+    return send_once(send, look, f"importing tasks into project {project_id}",
+                     "run the same push again: it imports only what is missing")
 
 
 def send_import(client: LabelStudio, project_id: int, tasks: list[dict[str, Any]]) -> None:
@@ -213,18 +209,15 @@ def add_gold_annotations(client: LabelStudio, project_id: int, tasks: Sequence[T
 
 def _create_annotation(client: LabelStudio, project_id: int, task_id: int, annotation: Mapping[str, Any]) -> None:
     """Create one annotation; after a failure whose outcome is unknown, look before sending it again."""
-    reason = ""
-    for attempt in range(ATTEMPTS):
-        try:
-            client.annotations.create(id=task_id, result=annotation["result"], ground_truth=annotation["ground_truth"],
-                                      was_cancelled=annotation["was_cancelled"], lead_time=annotation.get("lead_time"),
-                                      import_id=annotation["id"], request_options={"max_retries": 0})
-            return
-        except Exception as error:  # noqa: BLE001 - sorted into transient and refused below
-            reason = transient_reason(error, f"adding an annotation to task {task_id}")
-        backoff(attempt, last=attempt == ATTEMPTS - 1)
+    def send() -> bool:
+        client.annotations.create(id=task_id, result=annotation["result"], ground_truth=annotation["ground_truth"],
+                                  was_cancelled=annotation["was_cancelled"], lead_time=annotation.get("lead_time"),
+                                  import_id=annotation["id"], request_options={"max_retries": 0})
+        return True
+
+    def look() -> bool | None:
         have = fetch_tasks(client, project_id, [task_id])
-        if have and already_there(annotation, have[0]["annotations"]):
-            return
-    raise ConnectionProblem(f"adding an annotation to task {task_id} failed after {ATTEMPTS} attempts: "
-                            f"{reason}; run the same push again: it adds only what is missing")
+        return True if have and already_there(annotation, have[0]["annotations"]) else None
+
+    send_once(send, look, f"adding an annotation to task {task_id}",
+              "run the same push again: it adds only what is missing")

@@ -168,18 +168,3 @@ def tag_ids(starts: Sequence[int], ends: Sequence[int], spans: Iterable[tuple]) 
             tags[first:last] = [begin] + [begin + 1] * (last - first - 1)
     return tags
 
-
-def entities_from_tags(starts: Sequence[int], ends: Sequence[int], tags: Sequence[int],
-                       labels: Sequence[str]) -> list[tuple[int, int, str]]:
-    """The ``(start, end, label)`` spans that IOB2 tag ids describe (the inverse of
-    :func:`iob2_tags`); an ``I-X`` that does not continue an ``X`` starts a new span."""
-    spans: list[tuple[int, int, str]] = []
-    previous = 0
-    for start, end, tag in zip(starts, ends, tags):
-        label = labels[(tag - 1) // 2] if tag else ""
-        if tag and tag % 2 == 0 and previous in (tag - 1, tag):
-            spans[-1] = (spans[-1][0], end, label)
-        elif tag:
-            spans.append((start, end, label))
-        previous = tag
-    return spans

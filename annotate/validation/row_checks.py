@@ -18,15 +18,17 @@ are read a row group at a time; only the documents' text and spans are kept for 
 
 from __future__ import annotations
 
+import operator
 from bisect import bisect_right
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 from datasets import Features
 
+from annotate.conversion.problems import SHOWN
 from annotate.conversion.records import Claim, GoldDocument, Span
 from annotate.corpus.identity import text_checksum
 from annotate.published.counts import LabelCounter
@@ -35,16 +37,20 @@ from annotate.scheme.schema import Schema
 from annotate.text.tokens import flat_entities, iob2_tags
 from annotate.validation.findings import Findings
 from annotate.validation.loading import feature_differences
+from annotate.validation.row_reading import rows as _rows
+from annotate.validation.row_reading import table_rows as _table_rows
 
 TAG_MISMATCHES_SHOWN = 3
 
 
-def show(text: Any, limit: int = 40) -> str:
-    """A value quoted for a message, shortened in the middle."""
+def show(text: Any) -> str:
+    """A value quoted for a message, shortened in the middle to ``SHOWN`` characters (not
+    :func:`annotate.conversion.problems.short`, which cuts the end: a published value is
+    recognised by both its ends)."""
     if not isinstance(text, str):
         return repr(text)
-    if len(text) > limit:
-        text = text[: limit // 2] + "…" + text[-limit // 2:]
+    if len(text) > SHOWN:
+        text = text[: SHOWN // 2] + "…" + text[-SHOWN // 2:]
     return '"' + text.replace("\n", "\\n") + '"'
 
 
@@ -79,7 +85,13 @@ class _NerDocument:
     starts: list[int] = field(default_factory=list)
     ends: list[int] = field(default_factory=list)
     tags: list[int] = field(default_factory=list)
-    places: list[tuple[_At, int]] = field(default_factory=list)  # per token: its row and index in it
+    firsts: list[int] = field(default_factory=list)  # per row: the index of its first token
+    rows: list[_At] = field(default_factory=list)
+
+    def place(self, index: int) -> tuple[_At, int]:
+        """The row of token ``index`` and the token's index in that row."""
+        row = bisect_right(self.firsts, index) - 1
+        return self.rows[row], index - self.firsts[row]
 
 
 @dataclass
@@ -108,6 +120,7 @@ class RowChecker:
         self.checked: set[str] = set()  # configs whose every file was read
         self.ids: dict[str, dict[Any, tuple[Path, int]]] = {config: {} for config in CONFIGS}
         self.ner_current: _NerDocument | None = None
+        self.failing: dict[str, str] = {}  # document id -> the first error of its rows
 
     def check(self, data_files: dict[str, dict[str, Path]]) -> DataSummary:
         """Check every file of ``data_files`` (config -> split -> Parquet file)."""
@@ -135,12 +148,42 @@ class RowChecker:
             summary.label_counts = self.counter.as_dict()
         return summary
 
+    def check_batch(self, tables: dict[str, dict[str, tuple[Path, int, pa.Table]]]) -> None:
+        """Check the rows of a batch of whole documents before they are written: config ->
+        split -> (the file they go to, the row their first row will be there, the table). The
+        same checks as :meth:`check`, document by document, so memory stays flat: what a batch
+        leaves behind is the documents' ids (a document id seen in an earlier batch is an
+        error) and the label counts."""
+        readers = {"documents": self._document, "ner": self._ner_row, "claims": self._claim_row,
+                   "annotations": self._annotation_row}
+        for config in CONFIGS:
+            for split, (path, first, table) in tables.get(config, {}).items():
+                for index, row in enumerate(_table_rows(table), start=first):
+                    readers[config](split, _At(path, config, index), row)
+            if config == "ner":
+                self._finish_ner()
+        self.checked = set(CONFIGS)
+        self._finish()
+        self.documents = {}
+        for config in CONFIGS[1:]:  # their ids hold their document's id: unique once documents are
+            self.ids[config] = {}
+
+    def check_features(self, config: str, path: Path) -> None:
+        """Check that a written Parquet file has the schema's features."""
+        self._readable(config, path)
+
     # -- helpers ---------------------------------------------------------------------------------
 
     def _error(self, at: _At, field_name: str | None, message: str) -> None:
         """A failure at ``at``; the message starts with the document id when it is known."""
         prefix = f"document {at.document}: " if at.document is not None else ""
         self.findings.error(at.file, prefix + message, config=at.config, row=at.row, field=field_name)
+        self._blame(at.document, message)
+
+    def _blame(self, document_id: Any, message: str) -> None:
+        """Remember the first error of each document (an export leaves those out with --quarantine)."""
+        if isinstance(document_id, str):
+            self.failing.setdefault(document_id, message)
 
     def _readable(self, config: str, path: Path) -> bool:
         """Whether ``path`` is Parquet with the schema's features (then its rows are read)."""
@@ -159,7 +202,8 @@ class RowChecker:
     def _row_of_document(self, config: str, split: str, at: _At, row: dict) -> tuple[_Document, _At] | None:
         """Check the id of a row of ``config`` (not ``documents``) and find its document; the
         document and the row's place naming it, or None when the row names no known document."""
-        self._unique_id(config, at, row.get("id"))
+        if not self._unique_id(config, at, row.get("id")):
+            self._blame(row.get("document_id"), f"a {config} row id appears twice")
         document = self._document_of(at, split, row.get("document_id"))
         if document is None:
             return None
@@ -278,6 +322,7 @@ class RowChecker:
 
     def _document(self, split: str, at: _At, row: dict) -> None:
         if not self._unique_id("documents", at, row.get("id")):
+            self._blame(row.get("id"), "its id appears twice in the documents config")
             return
         at = _At(at.file, at.config, at.row, row["id"])
         text = row.get("text")
@@ -329,6 +374,13 @@ class RowChecker:
                                         f"and {len(ends)} token_ends; they must be equally many, at least one")
             return
         text = document.text
+        current.firsts.append(len(current.starts))
+        current.rows.append(at)
+        if self._clean_ner_row(current, text, tokens, tags, starts, ends):
+            current.starts += starts
+            current.ends += ends
+            current.tags += tags
+            return
         for index, (token, tag, start, end) in enumerate(zip(tokens, tags, starts, ends)):
             previous = current.ends[-1] if current.ends else 0
             if start is None or end is None or not previous <= start < end <= len(text):
@@ -346,7 +398,19 @@ class RowChecker:
             current.starts.append(start)
             current.ends.append(end)
             current.tags.append(tag)
-            current.places.append((at, index))
+
+    def _clean_ner_row(self, current: _NerDocument, text: str, tokens: list, tags: list, starts: list,
+                       ends: list) -> bool:
+        """Whether a row passes every check of the token loop in :meth:`_ner_row` (tested for the
+        whole row at once: most rows do; a row that does not is checked token by token)."""
+        previous = current.ends[-1] if current.ends else 0
+        try:
+            return (previous <= starts[0] and ends[-1] <= len(text)
+                    and all(map(operator.lt, starts, ends)) and all(map(operator.le, ends, starts[1:]))
+                    and set(map(type, tags)) == {int} and 0 <= min(tags) and max(tags) < len(self.tag_names)
+                    and tokens == [text[start:end] for start, end in zip(starts, ends)])
+        except TypeError:  # an offset or a tag is missing
+            return False
 
     def _finish_ner(self) -> None:
         """Compare one document's tokens and tags, gathered from its rows, with its entities."""
@@ -355,10 +419,11 @@ class RowChecker:
             return
         text, starts, ends = current.document.text, current.starts, current.ends
         bounds = [0, *ends]
-        for index, start in enumerate([*starts, len(text)]):
-            gap = text[bounds[index]:start]
+        gaps = [text[end:start] for end, start in zip(bounds, [*starts, len(text)])]
+        for index, gap in enumerate(gaps if "".join(gaps).strip() else ()):  # most documents: nothing to look at
+            start = starts[index] if index < len(starts) else len(text)
             if gap.strip():
-                at, position = current.places[min(index, len(starts) - 1)]
+                at, position = current.place(min(index, len(starts) - 1))
                 self._error(at, f"tokens[{position}]", f"text[{bounds[index]}:{start}] = {show(gap)} is in no "
                                                        "token; the ner rows must cover all text but white space")
         entities = flat_entities(current.document.entities, self.entity_names)
@@ -366,7 +431,7 @@ class RowChecker:
             for offset in (entity.start, entity.end):
                 index = bisect_right(starts, offset) - 1
                 if index >= 0 and starts[index] < offset < ends[index]:
-                    at, position = current.places[index]
+                    at, position = current.place(index)
                     self._error(at, f"tokens[{position}]",
                                 f"entity {entity.id} ({entity.label} {show(entity.text)}) has a boundary inside "
                                 f"token {show(text[starts[index]:ends[index]])}; tokens must be cut there")
@@ -375,7 +440,7 @@ class RowChecker:
         wrong = [index for index, (tag, want) in enumerate(zip(current.tags, expected)) if tag != want and tag >= 0]
         shown = wrong[:TAG_MISMATCHES_SHOWN]
         for index in shown:
-            at, position = current.places[index]
+            at, position = current.place(index)
             more = ""
             if index == shown[-1] and len(wrong) > len(shown):
                 more = f" ({len(wrong) - len(shown)} more tokens of this document differ)"
@@ -455,12 +520,3 @@ class RowChecker:
                     if name not in document.annotation_annotators:
                         self._error(at, "annotators", f"annotator {name} has no row for this document in the "
                                                       "annotations config")
-
-
-def _rows(path: Path) -> Iterator[tuple[int, dict]]:
-    """``(index, row)`` for every row of a Parquet file, a row group at a time."""
-    index = 0
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=1024):
-        for row in batch.to_pylist():
-            yield index, row
-            index += 1

@@ -15,8 +15,8 @@ import pytest
 import yaml
 
 from annotate.conversion import task_stream as taskstream
-from annotate.conversion.convert import Problem, convert_task, iter_tasks
 from annotate.conversion.annotator_key import AnnotatorKey, load_key
+from annotate.conversion.convert import Problem, convert_task, iter_tasks
 from annotate.conversion.pseudonyms import AnnotatorNames
 from annotate.conversion.text_check import NO_TEXT_CHECKSUM, text_checksum
 from annotate.errors import AnnotationError

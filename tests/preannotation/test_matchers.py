@@ -117,25 +117,18 @@ def test_memory_proposes_the_majority_label_of_strings_annotators_labelled(schem
     assert spans(memory.predict(new)) == [("Zorblax Dynamics", "ORG")]
 
 
-def test_memory_ignores_cancelled_annotations_unknown_labels_and_malformed_results(schema):
+def test_memory_ignores_unknown_labels_and_malformed_results(schema):
     text = "Quux Corp and Blorp"
-    tasks = [
-        {"data": {"text": text}, "annotations": [
-            {"was_cancelled": True, "result": [
-                {"from_name": ENTITIES_NAME, "value": {"start": 0, "end": 9, "labels": ["ORG"]}}]},
-            {"result": [
-                {"from_name": ENTITIES_NAME, "value": {"start": 14, "end": 19, "labels": ["NOT_A_LABEL"]}},
-                {"from_name": ENTITIES_NAME, "value": {"start": 14, "end": 999, "labels": ["ORG"]}},
-                {"from_name": ENTITIES_NAME, "value": {"start": "0", "end": 4, "labels": ["ORG"]}},
-                {"from_name": ENTITIES_NAME, "value": {"start": 0, "end": 1, "labels": ["ORG"]}},
-                "not a result", None, {"value": None},
-            ]},
-            {"result": "not a list"},
-        ]},
-        {"data": {"text": None}, "annotations": [{"result": []}]},
-        "not a task",
-    ]
-    memory = AnnotationMemory.from_tasks(tasks, schema)
+    memory = AnnotationMemory.from_results([
+        (text, [
+            {"from_name": ENTITIES_NAME, "value": {"start": 14, "end": 19, "labels": ["NOT_A_LABEL"]}},
+            {"from_name": ENTITIES_NAME, "value": {"start": 14, "end": 999, "labels": ["ORG"]}},
+            {"from_name": ENTITIES_NAME, "value": {"start": "0", "end": 4, "labels": ["ORG"]}},
+            {"from_name": ENTITIES_NAME, "value": {"start": 0, "end": 1, "labels": ["ORG"]}},
+            "not a result", None, {"value": None},
+        ]),
+        (text, "not a list"),
+    ], schema)
     assert len(memory) == 0
     assert memory.predict("Quux Corp and Blorp again") == []
 

@@ -35,20 +35,22 @@ from export_data import (
     write_export,
 )
 from huggingface_hub import DatasetCard
+from iob2_decoder import entities_from_tags
 
 import annotate.release.export as dataset_module
 import annotate.release.parquet as parquet_module
-import annotate.release.row_writer_process as rowsink_module
+import annotate.release.row_writer as row_writer_module
 from annotate.cli import main
 from annotate.conversion.annotator_key import load_key
 from annotate.conversion.pseudonyms import AnnotatorNames
-from annotate.conversion.text_check import text_checksum
 from annotate.conversion.records import Span
-from annotate.errors import AnnotateError, AnnotationError, ExportError
+from annotate.conversion.text_check import text_checksum
+from annotate.errors import AnnotateError, AnnotationError, ExportError, ValidationFailed
 from annotate.report.build import build_report
 from annotate.scheme.features import CONFIGS, config_features, ner_tag_names
 from annotate.scheme.schema import parse_schema
-from annotate.text.tokens import entities_from_tags, flat_entities
+from annotate.text.tokens import flat_entities
+from annotate.validation.validate import validate
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_FILE = ROOT / "schemas" / "arms_news.yaml"
@@ -269,38 +271,10 @@ def test_the_same_input_and_version_rebuild_byte_identical_files(tmp_path, raw, 
     assert _digests(rebuilt.path) == _digests(version)
 
 
-@pytest.fixture
-def worker_process(monkeypatch):
-    """Every export builds its rows in a second process (normally only large ones on a quiet machine)."""
-    monkeypatch.setattr(dataset_module, "PARALLEL_FROM_BYTES", 0)
-    monkeypatch.setattr(dataset_module, "_spare_core", lambda: True)
-
-
-@pytest.mark.parametrize("behind", [0, 1000], ids=["export-derives-ner-and-claims", "worker-derives-them"])
-def test_the_worker_process_writes_the_same_bytes_as_the_export_itself(tmp_path, raw, schema, version,
-                                                                        worker_process, monkeypatch, behind):
-    monkeypatch.setattr(rowsink_module, "BATCH", 7)  # several batches, cut anywhere
-    monkeypatch.setattr(rowsink_module, "BEHIND", behind)
+def test_batches_of_any_size_write_the_same_bytes(tmp_path, raw, schema, version, monkeypatch):
+    monkeypatch.setattr(row_writer_module, "BATCH", 7)  # several batches, cut anywhere
     rebuilt = dataset_module.export(raw, schema=schema, out_root=tmp_path / "exports", version="1.0.0")
     assert _digests(rebuilt.path) == _digests(version)
-
-
-def test_a_worker_process_that_dies_stops_the_export_with_one_line(tmp_path, raw, schema, worker_process,
-                                                                     monkeypatch):
-    original = rowsink_module.ProcessSink.add
-
-    def add_then_lose_the_worker(self, split, record, gold):
-        original(self, split, record, gold)
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-
-    monkeypatch.setattr(rowsink_module, "BATCH", 2)
-    monkeypatch.setattr(rowsink_module.ProcessSink, "add", add_then_lose_the_worker)
-    root = tmp_path / "exports"
-    with pytest.raises(ExportError, match="the row writer process stopped unexpectedly .*nothing was published"):
-        dataset_module.export(raw, schema=schema, out_root=root, version="1.0.0")
-    assert list(root.iterdir()) == []
 
 
 def test_a_crash_while_writing_leaves_no_version_folder_and_no_work_folder(tmp_path, raw, schema, monkeypatch):
@@ -598,6 +572,31 @@ def test_the_schemas_document_metadata_become_typed_nullable_documents_columns_d
                                       "task's data in Label Studio"]
 
 
+def test_exporting_input_that_changed_nothing_writes_no_version(tmp_path, schema, capsys):
+    root = tmp_path / "exports"
+    raw = write_export(tmp_path / "raw.json", realistic_export(fillers=3))
+    first = dataset_module.export(raw, schema=schema, out_root=root, version="1.0.0")
+    before = _digests(root)
+    again = dataset_module.export(raw, schema=schema, out_root=root, bump="auto")
+    assert again.unchanged and again.version == "1.0.0" and again.path == first.path
+    assert main(["export", "--input", str(raw), "--bump", "patch", "--out", str(root),
+                 "--schema", str(SCHEMA_FILE)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out == [f"nothing new since version 1.0.0 ({first.path}): the data files, the schema and the card's "
+                   "facts would be the same; no version written"]
+    assert sorted(p.name for p in root.iterdir()) == ["v1.0.0"] and _digests(root) == before
+
+
+def test_the_same_data_with_other_card_facts_is_a_new_version(tmp_path, schema):
+    root = tmp_path / "exports"
+    raw = write_export(tmp_path / "raw.json", realistic_export(fillers=3))
+    dataset_module.export(raw, schema=schema, out_root=root, version="1.0.0")
+    figures = {"markdown": "| measure | value |\n|---|---|\n| Cohen's kappa | 0.71 |\n"}
+    result = dataset_module.export(raw, schema=schema, out_root=root, bump="auto", agreement=figures)
+    assert not result.unchanged and result.version == "1.0.1"
+    assert "Cohen's kappa | 0.71" in (result.path / "README.md").read_text(encoding="utf-8")
+
+
 def test_a_published_schema_with_a_key_this_toolkit_refuses_does_not_block_the_next_version(tmp_path, schema):
     # An earlier toolkit ignored unknown schema keys and published them; that version never changes.
     root = tmp_path / "exports"
@@ -605,7 +604,8 @@ def test_a_published_schema_with_a_key_this_toolkit_refuses_does_not_block_the_n
     first = dataset_module.export(raw, schema=schema, out_root=root, version="1.0.0")
     shipped = first.path / "schema.yaml"
     shipped.write_text(shipped.read_text(encoding="utf-8") + "notes: reviewed by the team\n", encoding="utf-8")
-    assert dataset_module.export(raw, schema=schema, out_root=root, bump="auto").version == "1.0.1"
+    more = write_export(tmp_path / "more.json", realistic_export(fillers=4))
+    assert dataset_module.export(more, schema=schema, out_root=root, bump="auto").version == "1.1.0"
 
 
 def test_a_removed_label_needs_a_major_step(tmp_path, schema):
@@ -724,6 +724,68 @@ def test_a_document_in_two_tasks_is_a_problem(tmp_path, schema):
         dataset_module.export(raw, schema=schema, out_root=tmp_path / "exports", version="1.0.0")
     assert caught.value.problems == ["document doc-tehran (task 99): the same document is also task 3; "
                                      "delete the duplicate task in Label Studio and pull again"]
+
+
+# -- nothing published that validation would refuse ----------------------------------------------
+
+
+def _claimant_lost_tasks() -> list[dict]:
+    """Three annotators link one claim to three different entities that each of them alone has:
+    the latest claimant wins the tie, but its entity is in one of three annotations, not kept."""
+    title, text = NEWS[0]
+    claim = "the contract is being implemented"
+    linked = [("k", "Vladimir Kozhin", "PERSON"), ("t", "TASS", "ORG"), ("i", "Iran", "GPE")]
+    annotations = [annotation(700 + n, n + 1, Annotator(text).entity(f"{r}{n}", needle, label)
+                              .claim(f"c{n}", claim, stance="FAVOR", claimant=f"{r}{n}").stance("FAVOR"),
+                              updated=f"2025-03-0{n + 1}T10:00:00.000000Z")
+                   for n, (r, needle, label) in enumerate(linked)]
+    return [task(70, "doc-claimant-lost", title, text, annotations), *[filler_document(n, 200 + n) for n in range(4)]]
+
+
+def _claimant_required(schema):
+    source = copy.deepcopy(schema.source)
+    source["claims"]["claimant"]["required"] = True
+    return parse_schema(source)
+
+
+def test_a_gold_claim_that_lost_its_required_claimant_stops_the_export_with_validations_line(tmp_path, schema):
+    raw = write_export(tmp_path / "raw.json", _claimant_lost_tasks())
+    root = tmp_path / "exports"
+    with pytest.raises(ValidationFailed, match="would not pass annotate validate.*nothing was written") as caught:
+        dataset_module.export(raw, schema=_claimant_required(schema), out_root=root, version="1.0.0")
+    assert any(line.startswith("data/documents/") and "document doc-claimant-lost: claim c2 has no claimant, but "
+               "the schema requires one" in line for line in caught.value.problems)
+    assert list(root.iterdir()) == []
+
+
+def test_quarantine_leaves_out_the_document_whose_gold_claim_lost_its_claimant(tmp_path, schema):
+    raw = write_export(tmp_path / "raw.json", _claimant_lost_tasks())
+    result = dataset_module.export(raw, schema=_claimant_required(schema), out_root=tmp_path / "exports",
+                                   version="1.0.0", quarantine=True)
+    lines = [json.loads(line) for line in (result.path / "quarantine.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(item["document_id"], item["task_id"]) for item in lines] == [("doc-claimant-lost", 70)]
+    assert "would not pass validation" in lines[0]["message"] and "no claimant" in lines[0]["message"]
+    assert result.counts["documents"] == 4 and result.counts["documents_quarantined"] == 1
+    assert validate(result.path).ok
+
+
+@pytest.mark.parametrize("batch", [100, 2], ids=["one-batch", "batches-apart"])
+def test_the_same_task_twice_in_a_raw_file_never_publishes_a_duplicate_document(tmp_path, schema, cache, batch,
+                                                                                monkeypatch):
+    # Two exports concatenated: the second holds a task of the first again, same task id.
+    monkeypatch.setattr(row_writer_module, "BATCH", batch)  # the copies checked in one batch, or in two
+    raw = write_export(tmp_path / "raw.json", realistic_export(fillers=3) + [tehran_document()])
+    root = tmp_path / "exports"
+    with pytest.raises(ValidationFailed) as caught:
+        dataset_module.export(raw, schema=schema, out_root=root, version="1.0.0")
+    assert any("config documents" in line and 'id "doc-tehran" appears twice' in line
+               for line in caught.value.problems)
+    assert list(root.iterdir()) == []
+    result = dataset_module.export(raw, schema=schema, out_root=root, version="1.0.0", quarantine=True)
+    documents = [row["id"] for row in _rows(result.path, "documents", cache)]
+    assert "doc-tehran" not in documents and len(documents) == len(set(documents)) == 5
+    assert [problem.document_id for problem in result.quarantined] == ["doc-tehran"]
+    assert validate(result.path).ok
 
 
 def test_an_export_without_any_completed_annotation_publishes_nothing(tmp_path, schema):

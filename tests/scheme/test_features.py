@@ -9,6 +9,7 @@ import yaml
 from datasets import Features
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from iob2_decoder import entities_from_tags
 
 from annotate.conversion.records import Annotation, Claim, DocumentRecord, GoldDocument, Span
 from annotate.errors import ExportError
@@ -23,7 +24,7 @@ from annotate.release.rows import TableBuilder
 from annotate.scheme.features import CONFIGS, class_label_names, config_features, ner_tag_names
 from annotate.scheme.schema import parse_schema
 from annotate.text.sentences import covering, merge_across, sentence_spans
-from annotate.text.tokens import entities_from_tags, flat_entities, iob2_tags, tokenize
+from annotate.text.tokens import flat_entities, iob2_tags, tokenize
 
 # -- features ----------------------------------------------------------------------------------
 

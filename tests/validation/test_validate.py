@@ -28,6 +28,7 @@ from annotate.cli import build_parser, main
 from annotate.published.manifest import MANIFEST, dumps, file_entries
 from annotate.release.export import export
 from annotate.scheme.schema import load_schema, parse_schema
+from annotate.validation.row_reading import rows
 from annotate.validation.validate import validate
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -494,6 +495,34 @@ def test_ner_token_that_is_not_the_text_at_its_offsets_fails(version: Path) -> N
     edit_rows(ner, lambda rows: rows[0]["tokens"].__setitem__(0, "Xyzzy"))
     resign(version)
     assert_caught(version, f"{ner}: config ner, row 0, field tokens[0]:", '"Xyzzy" is not text[')
+
+
+def test_rows_are_read_exactly_as_pyarrow_gives_them(version: Path) -> None:
+    # The checks read columns flat (faster); a row must still be to_pylist's row, nulls included.
+    for path in sorted((version / "data").rglob("*.parquet")):
+        expected = pq.read_table(path).to_pylist()
+        assert [row for _, row in rows(path)] == expected
+
+
+def test_ner_text_left_out_of_every_token_fails(version: Path) -> None:
+    ner = data_file(version, "ner")
+    row = first_row(ner, lambda r: len(r["tokens"]) >= 3)
+    dropped = read_rows(ner)[row]["tokens"][1]
+
+    def drop_second_token(rows):
+        for column in ("tokens", "ner_tags", "token_starts", "token_ends"):
+            del rows[row][column][1]
+
+    edit_rows(ner, drop_second_token)
+    resign(version)
+    assert_caught(version, f"{ner}: config ner, row {row}, field tokens[1]:", f"{dropped}", "is in no token")
+
+
+def test_ner_tag_id_outside_the_schema_fails(version: Path) -> None:
+    ner = data_file(version, "ner")
+    edit_rows(ner, lambda rows: rows[0]["ner_tags"].__setitem__(0, 999))
+    resign(version)
+    assert_caught(version, f"{ner}: config ner, row 0, field ner_tags[0]:", "tag id 999 is not a tag of the schema")
 
 
 def test_ner_rows_in_another_split_than_their_document_fail(version: Path) -> None:
