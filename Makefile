@@ -8,10 +8,12 @@ start:
 	@.venv/bin/annotate server start
 	@.venv/bin/annotate push
 
-# Tests: set up (chromium included), run the whole suite, then validate the committed exports.
+# Tests: set up (chromium included), run the whole suite, again the server tests on PostgreSQL,
+# then validate the committed exports.
 test:
 	@scripts/setup.sh --browser
 	.venv/bin/python -m pytest
+	.venv/bin/python -m pytest -m "server and not browser" --database postgresql
 	.venv/bin/annotate validate exports/
 
 stop:

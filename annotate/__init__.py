@@ -11,6 +11,7 @@ over these)::
     validate(exports_dir)                         -> ValidationReport            (annotate.validation)
     build_report(raw_json_or_version, schema)     -> Report                      (annotate.report)
     train(raw_json, schema, out_root="models")    -> TrainResult (models/vN)     (annotate.learning)
+    adjudicate(client=..., schema=...)            -> AdjudicationResult          (annotate.adjudication)
 
 ``from annotate import export`` works; each name is imported on first use (PEP 562), so
 ``import annotate`` and ``annotate --help`` stay cheap. Every error raised on purpose is an
@@ -33,10 +34,12 @@ _API = {
     "validate": "annotate.validation.validate",
     "build_report": "annotate.report.build",
     "train": "annotate.learning.train",
+    "adjudicate": "annotate.adjudication.adjudicate",
 }
 __all__ = ["__version__", *_API]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
+    from annotate.adjudication.adjudicate import adjudicate
     from annotate.corpus.reader import load_corpus
     from annotate.learning.train import train
     from annotate.release.export import export

@@ -63,14 +63,8 @@ def documents(count: int) -> list[Document]:
     return found
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--documents", type=int, default=2000)
-    parser.add_argument("--repeat", type=int, default=1)
-    args = parser.parse_args()
-
-    schema = load_schema(ROOT / "schemas" / "arms_news.yaml")
-    corpus = documents(args.documents)
+def prepared_tasks(schema, corpus: list[Document]) -> list[dict]:
+    """The tasks push would send for ``corpus``: data and pattern pre-annotations."""
     preannotator = PatternPreannotator(schema)
     prepared = []
     for document in corpus:
@@ -79,6 +73,18 @@ def main() -> int:
         if found:
             task["predictions"] = [found]
         prepared.append(task)
+    return prepared
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--documents", type=int, default=2000)
+    parser.add_argument("--repeat", type=int, default=1)
+    args = parser.parse_args()
+
+    schema = load_schema(ROOT / "schemas" / "arms_news.yaml")
+    corpus = documents(args.documents)
+    prepared = prepared_tasks(schema, corpus)
     spans = sum(len(task.get("predictions", [{}])[0].get("result", [])) for task in prepared)
     chars = sum(len(d.text) for d in corpus)
     print(f"{len(corpus)} articles, {chars / len(corpus):,.0f} characters each on average, "

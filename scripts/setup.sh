@@ -35,3 +35,16 @@ if [[ ${1:-} == --browser ]] && ! command -v chromium >/dev/null; then
   $SUDO apt-get update -q >/dev/null
   $SUDO apt-get install -y -q --no-install-recommends chromium fonts-noto-color-emoji >/dev/null
 fi
+
+# Debian's PostgreSQL for the tests on PostgreSQL (they start their own server in a temporary folder).
+if [[ ${1:-} == --browser ]] && ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null && ! command -v initdb >/dev/null; then
+  echo "setup: installing Debian's PostgreSQL for the tests on PostgreSQL"
+  if [[ $(id -u) -eq 0 ]]; then SUDO=; elif command -v sudo >/dev/null; then SUDO=sudo; else
+    echo "error: PostgreSQL is missing and this user cannot install it; run: apt-get install postgresql" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -q >/dev/null
+  # The suite never uses the cluster the package may create and start: it makes its own.
+  $SUDO apt-get install -y -q --no-install-recommends postgresql >/dev/null
+fi

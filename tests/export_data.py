@@ -179,3 +179,26 @@ def write_export(path: Path, tasks: list[dict[str, Any]]) -> Path:
     """Write tasks as Label Studio does: one JSON array, UTF-8, non-ASCII kept."""
     path.write_text(json.dumps(tasks, ensure_ascii=False, indent=1), encoding="utf-8")
     return path
+
+
+def load_rows(version: Path, config: str, cache: Path) -> list[dict[str, Any]]:
+    """Every row of one config, all splits, with class labels as their names."""
+    import datasets
+
+    loaded = datasets.load_dataset(str(version), config, cache_dir=str(cache))
+    rows = []
+    for split in loaded.values():
+        rows += [_names(row, split.features) for row in split]
+    return rows
+
+
+def _names(value: Any, feature: Any) -> Any:
+    import datasets
+
+    if isinstance(feature, datasets.ClassLabel):
+        return None if value is None else feature.int2str(value)
+    if isinstance(feature, dict):
+        return {key: _names(value[key], inner) for key, inner in feature.items()}
+    if isinstance(value, list) and hasattr(feature, "feature"):
+        return [_names(item, feature.feature) for item in value]
+    return value

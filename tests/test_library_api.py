@@ -13,7 +13,7 @@ import pytest
 import annotate
 
 ROOT = Path(__file__).resolve().parents[1]
-API = ("push", "pull", "export", "validate", "build_report", "load_schema", "load_corpus", "train")
+API = ("push", "pull", "export", "validate", "build_report", "load_schema", "load_corpus", "adjudicate", "train")
 
 
 def test_import_annotate_loads_no_stage_until_a_name_is_used():

@@ -18,7 +18,8 @@ from typing import NoReturn
 from annotate import __version__
 from annotate.errors import AnnotateError
 
-COMMANDS = ("schema", "corpus", "server", "push", "pull", "export", "validate", "report", "train", "serve")
+COMMANDS = ("schema", "corpus", "server", "push", "pull", "export", "validate", "report", "adjudicate", "train",
+            "serve")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -36,26 +36,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from annotate.scheme.schema import load_schema
-    from annotate.studio.connection import connect, resolve_connection
+    from annotate.cli.project import annotation_project
     from annotate.studio.pull import default_output, pull
-    from annotate.studio.push import (
-        check_title,
-        default_project_title,
-        recorded_project_id,
-        server_url,
-    )
 
-    title = check_title(args.project) if args.project else default_project_title(load_schema(args.schema))
-    client = connect(resolve_connection(args.url, args.api_key, data_dir=args.data_dir))
-    out = args.out or default_output(title)
-    recorded = None if args.project else recorded_project_id(args.data_dir, server_url(client), title)
-    if recorded is not None:
-        result = pull(client=client, project_id=recorded, out=out, timeout=args.timeout,
-                      annotator_key=args.annotators)
-    else:
-        result = pull(client=client, project_title=title, out=out, timeout=args.timeout,
-                      annotator_key=args.annotators)
+    client, title, project = annotation_project(args, args.schema)
+    result = pull(client=client, out=args.out or default_output(title), timeout=args.timeout,
+                  annotator_key=args.annotators, **project)
     print(summary(result))
     return 0
 
@@ -66,6 +52,7 @@ def summary(result: PullResult) -> str:
         f"tasks: {result.tasks}, documents without a completed annotation: {result.documents_without_annotation}",
         (f"annotations: {result.annotations} (ground truth {result.ground_truth}) by {result.annotators} "
          f"annotator(s); cancelled (kept, marked): {result.cancelled}"),
+        *([f"curated decisions (from the curation project): {result.curated}"] if result.curated else []),
         f"wrote {result.path} and {result.meta_path}",
         *([new_key_notice(result.annotator_key)] if result.annotator_key_created else []),
     ])

@@ -44,6 +44,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        help=f"address to listen on (default {DEFAULT_HOST}: this machine only)")
     start.add_argument("--timeout", type=float, default=180, metavar="SECONDS",
                        help="how long to wait for the server to answer (default 180)")
+    start.add_argument("--database", metavar="URL",
+                       help="run on PostgreSQL: postgresql://USER@HOST:PORT/NAME, an empty database or the "
+                       "one this data folder started on, the password in PGPASSWORD (kept in the credentials "
+                       "file for later starts); default: SQLite in the data folder")
     status = actions.add_parser("status", help="say whether the server is up (exit 0 up, 1 down)",
                                 description="Say whether the server runs; exit 0 when it is up, 1 when not.")
     _common(status)
@@ -64,11 +68,14 @@ def run(args: argparse.Namespace) -> int:
 
 def _start(args: argparse.Namespace) -> int:
     port = args.port or free_port(args.host)
-    if not server_status(args.data_dir).running:
-        print(f"starting Label Studio from {args.data_dir} (the first start takes a minute) ...", file=sys.stderr)
-    info = start_server(args.data_dir, port=port, host=args.host, timeout=args.timeout)
+    password = os.environ.get("PGPASSWORD") if args.database else None
+    info = start_server(args.data_dir, port=port, host=args.host, timeout=args.timeout,
+                        database=args.database, database_password=password,
+                        on_launch=lambda: print(f"starting Label Studio from {args.data_dir} "
+                                                f"(the first start takes a minute) ...", file=sys.stderr))
     state = "already running" if info.already_running else "running"
-    print(f"Label Studio is {state} at {info.url} (pid {info.pid})")
+    on = f"PostgreSQL {info.database}" if info.database else f"SQLite in {info.data_dir}"
+    print(f"Label Studio is {state} at {info.url} (pid {info.pid}) on {on}")
     print(f"log in as {info.username}; the password and API key are in {info.credentials_path} (readable only by you)")
     print(f"stop it with: {stop_command(args)}")
     return 0

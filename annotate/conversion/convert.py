@@ -26,6 +26,9 @@ from annotate.scheme.schema import ENTITIES_NAME, TEXT_NAME, Schema
 __all__ = ["AnnotatorNames", "Problem", "convert_task", "iter_tasks"]
 
 _DATA_FIELDS = (TEXT_NAME, "title", "document_id", "source", TEXT_CHECKSUM, "text_version")
+# The task key under which ``annotate pull`` puts the curation project's decisions on a document
+# (raw Label Studio annotations, each marked ``"curated": true``); absent in a plain export.
+CURATED_KEY = "curated"
 
 
 def convert_task(task: dict, schema: Schema, *, names: AnnotatorNames,
@@ -90,6 +93,11 @@ def convert_task(task: dict, schema: Schema, *, names: AnnotatorNames,
         annotation = checker.annotation(raw, index, names)
         if annotation is not None:
             annotations.append(annotation)
+    curated = []
+    for index, raw in enumerate(checker.items(task, CURATED_KEY)):
+        annotation = checker.annotation(raw, index, names)
+        if annotation is not None and not annotation.cancelled:
+            curated.append(annotation)
     predicted = []
     for index, raw in enumerate(checker.items(task, "predictions") if predictions else ()):
         prediction = checker.prediction(raw, index)
@@ -97,7 +105,8 @@ def convert_task(task: dict, schema: Schema, *, names: AnnotatorNames,
             predicted.append(prediction)
     record = DocumentRecord(id=document_id, task_id=task_id, title=title, text=text, source=source,
                             annotations=tuple(annotations), predictions=tuple(predicted), meta=meta,
-                            warnings=tuple(checker.log.warnings), metadata=metadata, text_version=text_version)
+                            warnings=tuple(checker.log.warnings), metadata=metadata, text_version=text_version,
+                            curated=tuple(curated))
     return record, problems
 
 

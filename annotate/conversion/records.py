@@ -102,6 +102,9 @@ class DocumentRecord:
     warnings: tuple[Problem, ...] = ()  # kept, but said: see TaskProblems.warnings
     metadata: dict[str, object] = field(default_factory=dict)  # the schema's documents.metadata, typed
     text_version: int = 1  # 1 until the article's text is corrected (data.text_version)
+    # A curator's decisions from the curation project (``annotate adjudicate``): never an
+    # annotator's work, so kept apart from ``annotations`` (and from agreement figures).
+    curated: tuple[Annotation, ...] = ()
 
     @property
     def usable_annotations(self) -> tuple[Annotation, ...]:
@@ -118,4 +121,4 @@ class GoldDocument:
     claims: tuple[Claim, ...]
     stance: str | None
     annotators: tuple[str, ...]
-    policy: str  # "ground_truth", "single" or "majority": which rule produced this record
+    policy: str  # "adjudicated", "ground_truth", "single", "unanimous" or "majority": the rule that applied

@@ -29,6 +29,8 @@ class ExportCounts:
     whitespace_spans: int = 0  # spans of white space alone, left out with a warning
     tasks_without_text_checksum: int = 0  # pushed before the checksum, and no corpus to check them against
     annotators: set[str] = field(default_factory=set)
+    decisions: Counter[str] = field(default_factory=Counter)  # documents per gold policy
+    points_resolved: int = 0  # points in dispute between annotators of the adjudicated documents
 
     def as_dict(self) -> dict[str, int]:
         return {

@@ -89,6 +89,7 @@ class Changes:
     schema_changed: bool = False
     documents_added: int = 0
     documents_removed: int = 0
+    gold_adjudicated: int = 0  # documents whose gold a curator's decision changed: at least a patch
 
     @property
     def required(self) -> str:
@@ -109,6 +110,8 @@ class Changes:
             reasons.append(f"{self.documents_added} document(s) added")
         if self.documents_removed:
             reasons.append(f"{self.documents_removed} document(s) removed")
+        if self.gold_adjudicated:
+            reasons.append(f"{self.gold_adjudicated} document(s) whose gold changed by adjudication")
         return reasons or ["corrections only"]
 
 

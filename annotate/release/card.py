@@ -55,6 +55,8 @@ class CardFacts:
     guidelines_file: str | None = None
     quarantine_file: str | None = None
     agreement: dict[str, Any] | None = field(default=None)
+    decisions: dict[str, int] = field(default_factory=dict)  # documents per gold policy
+    points_resolved: int = 0  # points in dispute that a curator resolved
 
 
 def _size_category(rows: int) -> str:
@@ -208,6 +210,17 @@ def _counts_section(facts: CardFacts) -> list[str]:
     return lines
 
 
+POLICIES = ("adjudicated", "ground_truth", "unanimous", "majority", "single")
+
+
+def _decisions_section(facts: CardFacts) -> list[str]:
+    lines = ["### How the gold of this version was decided", "", "| policy | documents |", "|---|---:|"]
+    lines += [f"| `{policy}` | {facts.decisions.get(policy, 0)} |" for policy in POLICIES]
+    return lines + ["", f"Points in dispute between annotators that a curator resolved: {facts.points_resolved}. "
+                        "The agreement below is measured before adjudication: it compares the annotators' "
+                        "own annotations, and the curator is not an annotator."]
+
+
 def agreement_section(agreement: Mapping[str, Any] | None) -> list[str]:
     """The card's agreement summary: a hook for :mod:`annotate.report.build`.
 
@@ -270,6 +283,7 @@ def dataset_card(facts: CardFacts) -> str:
         *_load_section(facts), "",
         *_scheme_section(facts), "",
         "## Gold annotation", "", POLICY_TEXT.rstrip("\n"), "",
+        *_decisions_section(facts), "",
         "### The `ner` config", "", NER_CONVENTIONS.rstrip("\n"), "",
         *_counts_section(facts), "",
         *agreement_section(facts.agreement), "",

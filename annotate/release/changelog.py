@@ -34,6 +34,7 @@ class VersionDiff:
     documents_added: list[str] = field(default_factory=list)
     documents_removed: list[str] = field(default_factory=list)
     gold_changed: list[str] = field(default_factory=list)
+    adjudicated_changed: list[str] = field(default_factory=list)  # of gold_changed: decided by a curator
     annotations_added: int = 0
     annotations_removed: int = 0
     annotations_changed: int = 0
@@ -54,6 +55,7 @@ class VersionDiff:
             "documents_removed": len(self.documents_removed),
             "documents_gold_changed": len(self.gold_changed),
             "documents_text_corrected": len(self.texts_corrected),
+            "documents_gold_changed_by_adjudication": len(self.adjudicated_changed),
             "annotations_added": self.annotations_added,
             "annotations_removed": self.annotations_removed,
             "annotations_changed": self.annotations_changed,
@@ -80,11 +82,14 @@ def diff_versions(previous: PublishedVersion, current: Mapping[str, Mapping[str,
     moves = [(name, old_counts.get(name, 0), new_counts.get(name, 0))
              for name in sorted(set(old_counts) | set(new_counts))
              if old_counts.get(name, 0) != new_counts.get(name, 0)]
+    gold_changed = sorted(key for key in set(old_gold) & set(new_gold) if old_gold[key] != new_gold[key])
+    adjudicated = _adjudicated(_files(current, "documents"))
     return VersionDiff(
         previous=str(previous.version),
         documents_added=sorted(set(new_gold) - set(old_gold)),
         documents_removed=sorted(set(old_gold) - set(new_gold)),
-        gold_changed=sorted(key for key in set(old_gold) & set(new_gold) if old_gold[key] != new_gold[key]),
+        gold_changed=gold_changed,
+        adjudicated_changed=[key for key in gold_changed if key in adjudicated],
         annotations_added=len(set(new_annotations) - set(old_annotations)),
         annotations_removed=len(set(old_annotations) - set(new_annotations)),
         annotations_changed=sum(1 for key in set(old_annotations) & set(new_annotations)
@@ -122,6 +127,16 @@ def _renamed(previous: PublishedVersion, source: Mapping[str, object] | None) ->
 def _snapshot_time(source: object) -> object:
     snapshot = source.get("snapshot") if isinstance(source, Mapping) else None
     return snapshot.get("created_at") if isinstance(snapshot, Mapping) else None
+
+
+def _adjudicated(files: list[Path]) -> set[str]:
+    """Ids of the documents whose gold a curator decided (``policy`` is ``adjudicated``)."""
+    found: set[str] = set()
+    for path in files:
+        table = pq.read_table(path, columns=["id", "policy"])
+        found.update(i for i, p in zip(table.column("id").to_pylist(), table.column("policy").to_pylist())
+                     if p == "adjudicated")
+    return found
 
 
 def _row_changes(previous: PublishedVersion, current: Mapping[str, Mapping[str, Path]],
@@ -166,6 +181,8 @@ def summary_lines(version: str, diff: VersionDiff, reasons: list[str], counts: M
            + ", ".join(f"`{key}` text version {old} -> {new}" for key, old, new in diff.texts_corrected[:SHOWN_IDS])
            + (f" and {len(diff.texts_corrected) - SHOWN_IDS} more" if len(diff.texts_corrected) > SHOWN_IDS else "")
            + ")"] if diff.texts_corrected else []),
+        f"- Of them, changed by adjudication (a curator's decision): {len(diff.adjudicated_changed)}"
+        f"{_ids(diff.adjudicated_changed)}",
         f"- Annotations added / removed / changed: {diff.annotations_added} / {diff.annotations_removed}"
         f" / {diff.annotations_changed}",
     ]

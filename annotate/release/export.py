@@ -55,6 +55,7 @@ from annotate.release.changelog import (
     diff_versions,
     summary_lines,
 )
+from annotate.release.disputes import record_points
 from annotate.release.gold_merge import merge
 from annotate.release.parquet import WrittenFile
 from annotate.release.row_writer import Files, RowWriter, fewer_collections
@@ -243,16 +244,17 @@ def _publish(request: _Request, schema: Schema, history: _History, state: _Pass,
         return ExportResult(version=str(latest.version), path=latest.path, counts=counts, unchanged=True,
                             rows={config: {split: f.rows for split, f in splits.items()}
                                   for config, splits in files.items()})
-    changes = None
-    if latest is not None:
-        changes = changes_between(latest.class_labels, class_label_names(schema),
-                                  latest.manifest.get("schema", {}).get("fingerprint", ""),
-                                  schema.fingerprint, history.latest_ids, state.document_ids)
-    chosen = choose(latest.version if latest else None, changes, version=request.given, bump=request.bump)
-    _refuse_existing(request.root, chosen)
     paths = {config: {split: work / f.path for split, f in splits.items()} for config, splits in files.items()}
     label_counts = state.labels.as_dict()
     diff = diff_versions(latest, paths, label_counts, __version__, state.source) if latest is not None else VersionDiff()
+    changes = None
+    if latest is not None:
+        changes = replace(changes_between(latest.class_labels, class_label_names(schema),
+                                          latest.manifest.get("schema", {}).get("fingerprint", ""),
+                                          schema.fingerprint, history.latest_ids, state.document_ids),
+                          gold_adjudicated=len(diff.adjudicated_changed))
+    chosen = choose(latest.version if latest else None, changes, version=request.given, bump=request.bump)
+    _refuse_existing(request.root, chosen)
     reasons = changes.reasons if changes is not None else []
     _write_texts(work, schema, chosen, state, diff, reasons, counts, latest, request.quarantine)
     facts = CardFacts(
@@ -262,7 +264,8 @@ def _publish(request: _Request, schema: Schema, history: _History, state: _Pass,
         toolkit_version=__version__, changes=summary_lines(str(chosen), diff, reasons, counts),
         root_name=request.root.resolve().name, annotator_emails=request.include_emails,
         guidelines_file=GUIDELINES, quarantine_file=QUARANTINE if request.quarantine else None,
-        agreement=request.agreement,
+        agreement=request.agreement, decisions=dict(state.counts.decisions),
+        points_resolved=state.counts.points_resolved,
     )
     _write_text(work / CARD, dataset_card(facts))
     _write_text(work / MANIFEST, dumps(_manifest(facts, files, latest, changes, diff, work)))
@@ -322,6 +325,9 @@ def _stream(request: _Request, schema: Schema, state: _Pass, sink: RowWriter, as
         counts.documents += 1
         counts.annotations += len(record.usable_annotations)
         counts.annotators.update(a.annotator for a in record.usable_annotations)
+        counts.decisions[gold.policy] += 1
+        if gold.policy == "adjudicated":
+            counts.points_resolved += len(record_points(record))
         state.labels.add(gold)
         state.document_ids.add(record.id)
         sink.add(assign(record.id), record, gold)

@@ -7,6 +7,7 @@ is deterministic: the same annotations give the same gold record, ids included.
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
+from dataclasses import replace
 from operator import attrgetter
 
 from annotate.conversion.records import (
@@ -26,11 +27,17 @@ Each document in the gold configs carries one annotation, chosen or merged from 
 made on it in Label Studio by the rules below; its `policy` field says which rule applied.
 Cancelled (skipped) annotations never count.
 
+0. **A curator's decision wins** (`adjudicated`): a document whose annotators disagreed and that
+   a curator decided in the curation project (`annotate adjudicate`) takes that decision as it
+   is; if it was decided several times, the most recent decision.
 1. **Ground truth wins** (`ground_truth`): an annotation marked as ground truth is taken as it
    is; if several are, the most recently updated one.
 2. **A single annotation** (`single`): when only one annotator completed the document, their
    annotation (the most recently updated one, if they made several) is taken as it is.
-3. **Majority** (`majority`): otherwise each annotator's most recently updated annotation is one
+3. **Unanimous** (`unanimous`): when every annotator's most recently updated annotation has the
+   same entities, claims (with stance, attributes and claimant) and document stance, that
+   annotation is taken.
+4. **Majority** (`majority`): otherwise each annotator's most recently updated annotation is one
    vote, and:
    - an entity (same start, end and label) or a claim (same start and end) is kept when
      more than half of the annotators have it; on an exact tie (exactly half of them), it is
@@ -56,17 +63,46 @@ _claim_key = attrgetter("start", "end")  # a claim's identity across annotations
 def merge(record: DocumentRecord, schema: Schema) -> GoldDocument | None:
     """The gold annotation of ``record`` by :data:`POLICY_TEXT`; None when none is usable."""
     usable = record.usable_annotations
+    if record.curated:
+        gold = _as_is(record, max(record.curated, key=recency), "adjudicated")
+        return replace(gold, annotators=tuple(sorted({annotation.annotator for annotation in usable})))
     if not usable:
         return None
     ground_truth = [annotation for annotation in usable if annotation.ground_truth]
     if ground_truth:
         return _as_is(record, max(ground_truth, key=recency), "ground_truth")
-    latest: dict[str, Annotation] = {}
-    for annotation in sorted(usable, key=recency):
-        latest[annotation.annotator] = annotation
+    latest = latest_per_annotator(usable)
     if len(latest) == 1:
-        return _as_is(record, next(iter(latest.values())), "single")
-    return _majority(record, sorted(latest.values(), key=recency, reverse=True), schema)
+        return _as_is(record, latest[0], "single")
+    if len({content(annotation) for annotation in latest}) == 1:
+        gold = _as_is(record, latest[0], "unanimous")
+        return replace(gold, annotators=tuple(sorted(annotation.annotator for annotation in latest)))
+    return _majority(record, latest, schema)
+
+
+def latest_per_annotator(annotations: Iterable[Annotation]) -> list[Annotation]:
+    """Each annotator's most recently updated annotation, the most recent first."""
+    latest: dict[str, Annotation] = {}
+    for annotation in sorted(annotations, key=recency):
+        latest[annotation.annotator] = annotation
+    return sorted(latest.values(), key=recency, reverse=True)
+
+
+def marked_by(record: DocumentRecord, gold: GoldDocument) -> tuple[list[int], list[int]]:
+    """For each gold entity and each gold claim, how many annotators (their latest annotation)
+    marked it: an entity with the same start, end and label, a claim with the same start and end."""
+    latest = latest_per_annotator(record.usable_annotations)
+    spans = [set(map(_span_key, annotation.entities)) for annotation in latest]
+    claims = [set(map(_claim_key, annotation.claims)) for annotation in latest]
+    return ([sum(_span_key(span) in keys for keys in spans) for span in gold.entities],
+            [sum(_claim_key(claim) in keys for keys in claims) for claim in gold.claims])
+
+
+def content(annotation: Annotation) -> tuple:
+    """What an annotation says, without region ids: equal for annotations that fully agree."""
+    claims = frozenset((_claim_key(claim), claim.stance, tuple(sorted((k, v) for k, v in claim.attributes.items() if v is not None)),
+                        claimant_key(annotation, claim)) for claim in annotation.claims)
+    return frozenset(map(_span_key, annotation.entities)), claims, annotation.document_stance
 
 
 def _as_is(record: DocumentRecord, annotation: Annotation, policy: str) -> GoldDocument:
@@ -111,8 +147,8 @@ def _majority(record: DocumentRecord, votes: list[Annotation], schema: Schema) -
         if not kept([annotation for annotation, _ in holders]):
             continue
         first = holders[0][1]
-        claimant_key = _vote(_claimant_key(annotation, claim) for annotation, claim in holders)
-        claimant = entities.get(claimant_key) if claimant_key is not None else None
+        chosen = _vote(claimant_key(annotation, claim) for annotation, claim in holders)
+        claimant = entities.get(chosen) if chosen is not None else None
         names = attribute_names + sorted({n for _, c in holders for n in c.attributes} - set(attribute_names))
         claims.append(Claim(
             id=_unique_id([claim.id for _, claim in holders], used_ids),
@@ -145,7 +181,7 @@ def _vote(values: Iterable[Hashable]) -> Hashable:
     return next(value for value in ordered if counts[value] == best)
 
 
-def _claimant_key(annotation: Annotation, claim: Claim) -> tuple[int, int, str] | None:
+def claimant_key(annotation: Annotation, claim: Claim) -> tuple[int, int, str] | None:
     if claim.claimant_id is None:
         return None
     for span in annotation.entities:

@@ -27,6 +27,7 @@ import pyarrow.compute as pc
 from annotate.conversion.records import Annotation, Claim, DocumentRecord, GoldDocument, Span
 from annotate.corpus.identity import text_checksum
 from annotate.errors import ExportError
+from annotate.release.gold_merge import marked_by
 from annotate.scheme.schema import DOCUMENT_COLUMNS as _DOCUMENT_COLUMNS
 from annotate.scheme.schema import Schema
 from annotate.text.sentences import covering, merge_across, sentence_spans
@@ -54,6 +55,7 @@ class TableBuilder:
         """One row per document, with its gold entities, claims and stance."""
         records = [record for record, _ in pairs]
         golds = [gold for _, gold in pairs]
+        marked = [marked_by(record, gold) for record, gold in pairs]
         schema = self.schemas["documents"]
         return _table(schema, {
             "id": [record.id for record in records],
@@ -68,6 +70,8 @@ class TableBuilder:
             "stance": [self._stance(gold.stance) for gold in golds],
             "annotators": [list(gold.annotators) for gold in golds],
             "policy": [gold.policy for gold in golds],
+            "entities_marked_by": [counts[0] for counts in marked],
+            "claims_marked_by": [counts[1] for counts in marked],
             **{name: [record.metadata.get(name) for record in records]
                for name in schema.names if name not in _DOCUMENT_COLUMNS},  # the schema's document metadata
         })

@@ -133,12 +133,19 @@ def agreement_summary(report: Report) -> dict[str, Any]:
             "items": block["items"],
             "annotators": block["annotators"],
             "krippendorff_alpha": block["krippendorff_alpha"]["value"],
+            "krippendorff_alpha_ci95": block["krippendorff_alpha"].get("ci95"),
             "cohen_kappa": cohen["value"] if cohen else None,
+            "cohen_kappa_ci95": cohen.get("ci95") if cohen else None,
             "fleiss_kappa": block["fleiss_kappa"]["value"],
+            "fleiss_kappa_ci95": block["fleiss_kappa"].get("ci95"),
         }
 
+    def f1s(block: dict[str, Any]) -> dict[str, Any]:
+        return {"exact_f1": block["exact"]["f1"], "exact_f1_ci95": block["exact"].get("ci95"),
+                "overlap_f1": block["overlap"]["f1"], "overlap_f1_ci95": block["overlap"].get("ci95")}
+
     def spans(block: dict[str, Any]) -> dict[str, Any]:
-        return {"exact_f1": block["overall"]["exact"]["f1"], "overlap_f1": block["overall"]["overlap"]["f1"]}
+        return f1s(block["overall"])
 
     source = report.figures.get("source") or {}
     summary = {
@@ -146,10 +153,10 @@ def agreement_summary(report: Report) -> dict[str, Any]:
         "annotators": figures["annotators"],
         "documents_compared": figures["documents"],
         "entities": {**spans(figures["entities"]),
-                     "labels": {label: {"exact_f1": block["exact"]["f1"], "overlap_f1": block["overlap"]["f1"]}
-                                for label, block in figures["entities"]["labels"].items()
+                     "labels": {label: f1s(block) for label, block in figures["entities"]["labels"].items()
                                 if block["exact"]["spans"]}},
-        "claims": {**spans(figures["claims"]), "stance_agreement": figures["claims"]["stance_on_matched"]["agreement"]},
+        "claims": {**spans(figures["claims"]), "stance_agreement": figures["claims"]["stance_on_matched"]["agreement"],
+                   "stance_agreement_ci95": figures["claims"]["stance_on_matched"].get("ci95")},
         "claim_stance": stance(figures["claim_stance"]),
         "document_stance": stance(figures["document_stance"]),
     }
@@ -163,8 +170,10 @@ def summary_markdown(summary: Mapping[str, Any]) -> str:
     annotators the text says that agreement was not measured, and has no table.
     """
 
-    def show(value: float | None) -> str:
-        return "n/a" if value is None else f"{value:.3f}"
+    def show(value: float | None, bounds: Sequence[float] | None = None) -> str:
+        if value is None:
+            return "n/a"
+        return f"{value:.3f}" + (f" [{bounds[0]:.3f}, {bounds[1]:.3f}]" if bounds else "")
 
     made_from = summary.get("made_from")
     closing = ("Computed by `annotate report`" + (f" from {made_from}" if made_from else "")
@@ -178,22 +187,28 @@ def summary_markdown(summary: Mapping[str, Any]) -> str:
     span_rows = [(name, block) for name, block in span_rows if block["exact_f1"] is not None]
     lines = [(f"Pairwise agreement between {counted(summary['annotators'], 'annotator')} on "
               f"{counted(compared, 'document')} that two or more of them completed "
-              "(F1: exact match / overlap of span and label)."), ""]
+              "(F1: exact match / overlap of span and label). In brackets: the 95% bootstrap confidence "
+              "interval (1,000 resamples of the documents, fixed seed). Measured before adjudication: the "
+              "annotators' own annotations, never a curator's."), ""]
     if span_rows:
         lines += ["| spans | F1 exact | F1 overlap |", "|---|---:|---:|",
-                  *(f"| {name} | {show(block['exact_f1'])} | {show(block['overlap_f1'])} |"
+                  *(f"| {name} | {show(block['exact_f1'], block.get('exact_f1_ci95'))} | "
+                    f"{show(block['overlap_f1'], block.get('overlap_f1_ci95'))} |"
                     for name, block in span_rows), ""]
     else:
         lines += ["No entity or claim was marked in the documents compared.", ""]
     if claims["stance_agreement"] is not None:
-        lines += [f"Same stance on matched claims: {show(claims['stance_agreement'])}.", ""]
+        lines += [f"Same stance on matched claims: "
+                  f"{show(claims['stance_agreement'], claims.get('stance_agreement_ci95'))}.", ""]
     stance_rows = [(name, summary[key]) for key, name in (("claim_stance", "claims"), ("document_stance", "documents"))
                    if summary[key]["items"]]
     if stance_rows:
         lines += ["| stance | items | annotators | Cohen's kappa | Fleiss' kappa | Krippendorff's alpha |",
                   "|---|---:|---:|---:|---:|---:|"]
-        lines += [f"| {name} | {block['items']} | {block['annotators']} | {show(block['cohen_kappa'])} | "
-                  f"{show(block['fleiss_kappa'])} | {show(block['krippendorff_alpha'])} |"
+        lines += [f"| {name} | {block['items']} | {block['annotators']} | "
+                  f"{show(block['cohen_kappa'], block.get('cohen_kappa_ci95'))} | "
+                  f"{show(block['fleiss_kappa'], block.get('fleiss_kappa_ci95'))} | "
+                  f"{show(block['krippendorff_alpha'], block.get('krippendorff_alpha_ci95'))} |"
                   for name, block in stance_rows]
     else:
         lines.append("No claim or document got a stance from two or more annotators.")

@@ -16,6 +16,8 @@ Rules the figures follow:
   By source (the pre-annotator named in a region's ``meta.source``: model, patterns, memory;
   else the one the prediction's model version names): the same outcomes for its spans, and
   missed, the annotated spans that no span of that source overlaps.
+- Every agreement figure has a 95% bootstrap confidence interval (``ci95``) from 1,000
+  resamples of the documents compared, with a fixed seed (:mod:`annotate.report.bootstrap`).
 - Numbers are rounded to 6 decimals and every mapping is built in a fixed order, so the same
   records give the same figures.
 """
@@ -30,6 +32,7 @@ from typing import Any
 
 from annotate.conversion.records import Annotation, DocumentRecord, Prediction, Span, recency
 from annotate.report import agreement
+from annotate.report.bootstrap import with_intervals
 from annotate.scheme.schema import Schema
 
 FORMAT = 2  # 2: ``source`` records the input's SHA-256 (a raw file) or its manifest's (an export)
@@ -158,54 +161,99 @@ def _time(annotations: Sequence[Annotation]) -> dict[str, Any]:
 
 
 def _agreement(documents: list[DocumentRecord], schema: Schema) -> dict[str, Any]:
-    compared = [latest for latest in map(_latest, documents) if len(latest) >= 2]
-    entity_spans = [{name: [(s.start, s.end, s.label) for s in a.entities] for name, a in latest.items()}
-                    for latest in compared]
+    """Every agreement figure, each with its 95% bootstrap interval over documents (``ci95``).
+
+    What each document contributes (span matches, stance pairs, stance items) is found once; a
+    resample only adds up the contributions of the documents it drew."""
     claim_label = schema.claims.label
-    claim_spans = [{name: [(c.start, c.end, claim_label) for c in a.claims] for name, a in latest.items()}
-                   for latest in compared]
-    claims = _span_figures(claim_spans, [claim_label])
-    claims["stance_on_matched"] = _stance_on_matched(compared)
-    units, ambiguous = _claim_units(compared)
-    claim_stance = _categorical(units, schema.stance.values)
-    claim_stance["units_ambiguous"] = ambiguous
-    document_units = [{name: a.document_stance for name, a in latest.items() if a.document_stance is not None}
-                      for latest in compared]
+    parts = []
+    for latest in map(_latest, documents):
+        if len(latest) < 2:
+            continue
+        units, ambiguous = _claim_units([latest])
+        parts.append({
+            "annotators": tuple(latest),
+            "entities": _span_part({name: [(s.start, s.end, s.label) for s in a.entities] for name, a in latest.items()}),
+            "claims": _span_part({name: [(c.start, c.end, claim_label) for c in a.claims] for name, a in latest.items()}),
+            "stance_on_matched": _stance_on_matched([latest]),
+            "claim_units": units, "ambiguous": ambiguous,
+            "document_unit": {name: a.document_stance for name, a in latest.items() if a.document_stance is not None},
+        })
+    return with_intervals(_agreement_of(parts, schema), parts, lambda drawn: _agreement_of(drawn, schema))
+
+
+def _agreement_of(parts: list[dict[str, Any]], schema: Schema) -> dict[str, Any]:
+    claims = _span_figures([part["claims"] for part in parts], [schema.claims.label])
+    pairs = sum(part["stance_on_matched"]["pairs"] for part in parts)
+    agreeing = sum(part["stance_on_matched"]["agreeing"] for part in parts)
+    claims["stance_on_matched"] = {"pairs": pairs, "agreeing": agreeing,
+                                   "agreement": _num(agreeing / pairs) if pairs else None}
+    claim_stance = _categorical([unit for part in parts for unit in part["claim_units"]], schema.stance.values)
+    claim_stance["units_ambiguous"] = sum(part["ambiguous"] for part in parts)
     return {
-        "annotators": len({name for latest in compared for name in latest}),
-        "documents": len(compared),
-        "entities": _span_figures(entity_spans, schema.entity_labels),
+        "annotators": len({name for part in parts for name in part["annotators"]}),
+        "documents": len(parts),
+        "entities": _span_figures([part["entities"] for part in parts], schema.entity_labels),
         "claims": claims,
         "claim_stance": claim_stance,
-        "document_stance": _categorical(document_units, schema.stance.values),
+        "document_stance": _categorical([part["document_unit"] for part in parts], schema.stance.values),
     }
 
 
-def _span_figures(documents: list[dict[str, list[tuple[int, int, str]]]], labels: Sequence[str]) -> dict[str, Any]:
+# One document's span matches: pair -> {(label, mode): (matched, spans)} (plain integers, so a
+# bootstrap resample adds them up fast).
+SpanPart = dict[tuple[str, str], dict[tuple[str, str], tuple[int, int]]]
+
+
+def _span_part(spans: dict[str, list[tuple[int, int, str]]]) -> SpanPart:
+    """One document's span matches: per annotator pair, label and mode (exact, overlap)."""
+    grouped = {name: _by_label(spans[name]) for name in sorted(spans)}
+    found: SpanPart = {}
+    for (first, left), (second, right) in combinations(grouped.items(), 2):
+        counts = found[(first, second)] = {}
+        for label in sorted(left.keys() | right.keys()):
+            for mode in ("exact", "overlap"):
+                matched = agreement.span_agreement(left.get(label, []), right.get(label, []),
+                                                   overlap=mode == "overlap")
+                counts[(label, mode)] = (matched.matched, matched.spans)
+    return found
+
+
+def _span_figures(documents: list[SpanPart], labels: Sequence[str]) -> dict[str, Any]:
     """Pairwise span F1 per label, overall and per annotator pair, exact match and overlap."""
-    zero = agreement.SpanCounts()
-    by_label: dict[str, dict[str, agreement.SpanCounts]] = defaultdict(lambda: {"exact": zero, "overlap": zero})
-    by_pair: dict[tuple[str, str], dict[str, Any]] = {}
+    by_label: dict[tuple[str, str], list[int]] = {}
+    by_pair: dict[tuple[str, str], list[int]] = {}  # pair -> [documents, exact m, s, overlap m, s]
     comparisons = 0
-    for spans in documents:
-        grouped = {name: _by_label(spans[name]) for name in sorted(spans)}
-        for (first, left), (second, right) in combinations(grouped.items(), 2):
+    for part in documents:
+        for names, counts in part.items():
             comparisons += 1
-            pair = by_pair.setdefault((first, second), {"documents": 0, "exact": zero, "overlap": zero})
-            pair["documents"] += 1
-            for label in sorted(left.keys() | right.keys()):
-                for mode in ("exact", "overlap"):
-                    counts = agreement.span_agreement(left.get(label, []), right.get(label, []),
-                                                      overlap=mode == "overlap")
-                    by_label[label][mode] += counts
-                    pair[mode] += counts
-    overall = {mode: sum((c[mode] for c in by_label.values()), zero) for mode in ("exact", "overlap")}
+            pair = by_pair.setdefault(names, [0, 0, 0, 0, 0])
+            pair[0] += 1
+            for (label, mode), (matched, total) in counts.items():
+                sums = by_label.setdefault((label, mode), [0, 0])
+                sums[0] += matched
+                sums[1] += total
+                offset = 1 if mode == "exact" else 3
+                pair[offset] += matched
+                pair[offset + 1] += total
+    zero = agreement.SpanCounts()
+
+    def block(label: str) -> dict[str, agreement.SpanCounts]:
+        return {mode: agreement.SpanCounts(*by_label.get((label, mode), (0, 0))) for mode in ("exact", "overlap")}
+
+    used = {label for label, _ in by_label}
+    overall = {mode: agreement.SpanCounts(sum(by_label[(label, m)][0] for label, m in by_label if m == mode),
+                                          sum(by_label[(label, m)][1] for label, m in by_label if m == mode))
+               for mode in ("exact", "overlap")}
     return {
         "documents": len(documents),
         "comparisons": comparisons,
         "overall": _span_block(overall),
-        "labels": {label: _span_block(by_label[label]) for label in _ordered(labels, by_label)},
-        "pairs": [{"annotators": list(names), "documents": pair["documents"], **_span_block(pair)}
+        "labels": {label: _span_block(block(label) if label in used else {"exact": zero, "overlap": zero})
+                   for label in _ordered(labels, used)},
+        "pairs": [{"annotators": list(names), "documents": pair[0],
+                   **_span_block({"exact": agreement.SpanCounts(pair[1], pair[2]),
+                                  "overlap": agreement.SpanCounts(pair[3], pair[4])})}
                   for names, pair in sorted(by_pair.items())],
     }
 

@@ -133,12 +133,12 @@ def _agreement(figures: dict[str, Any]) -> str:
     span_rows = []
     for label, block in [*entities["labels"].items(), ("all entities", entities["overall"]),
                          *claims["labels"].items()]:
-        span_rows.append([label, _ratio(block["exact"]["f1"]), _ratio(block["overlap"]["f1"]),
+        span_rows.append([label, _fig(block["exact"], "f1"), _fig(block["overlap"], "f1"),
                           block["exact"]["matched"], block["overlap"]["matched"], block["exact"]["spans"]])
     table = _table(["label", "F1 exact", "F1 overlap", "matched exact", "matched overlap", "spans"], span_rows)
     pairs = _table(
         ["annotator pair", "documents", "entities F1 exact", "entities F1 overlap"],
-        [[" / ".join(p["annotators"]), p["documents"], _ratio(p["exact"]["f1"]), _ratio(p["overlap"]["f1"])]
+        [[" / ".join(p["annotators"]), p["documents"], _fig(p["exact"], "f1"), _fig(p["overlap"], "f1")]
          for p in entities["pairs"]])
     matched = claims["stance_on_matched"]
     stance_rows = [_stance_row("claims", figures["claim_stance"]),
@@ -147,17 +147,18 @@ def _agreement(figures: dict[str, Any]) -> str:
                      "Fleiss' κ (items × raters)", "Krippendorff's α (items)"], stance_rows)
     pairwise = _table(
         ["stance of", "annotator pair", "items", "Cohen's κ"],
-        [[level, " / ".join(p["annotators"]), p["items"], _ratio(p["value"])]
+        [[level, " / ".join(p["annotators"]), p["items"], _fig(p, "value")]
          for level, key in (("claims", "claim_stance"), ("documents", "document_stance"))
          for p in figures[key]["pairwise_cohen_kappa"]])
     return (
         "<h2>Agreement between annotators</h2>"
         f"<p class=\"muted\">{counted(figures['documents'], 'document')} with two or more annotators "
         f"({counted(figures['annotators'], 'annotator')} in all), "
-        f"{counted(entities['comparisons'], 'annotator-pair comparison')}. Cancelled annotations are left out.</p>"
+        f"{counted(entities['comparisons'], 'annotator-pair comparison')}. Cancelled annotations are left out. "
+        "In brackets: the 95% bootstrap confidence interval (1,000 resamples of the documents, fixed seed).</p>"
         f"{chart}{table}<details><summary>Per annotator pair</summary>{pairs}</details>"
         "<h3>Stance</h3>"
-        f"<p>Stance agreement on matched claims: <b>{_ratio(matched['agreement'])}</b> "
+        f"<p>Stance agreement on matched claims: <b>{_fig(matched, 'agreement')}</b> "
         f"({matched['agreeing']} of {counted(matched['pairs'], 'matched claim pair')} "
         "gave the same stance). "
         f"Claims grouped across annotators but ambiguous (one annotator twice in a group): "
@@ -170,10 +171,10 @@ def _stance_row(level: str, block: dict[str, Any]) -> list[Any]:
     cohen = block["cohen_kappa"]
     fleiss, alpha = block["fleiss_kappa"], block["krippendorff_alpha"]
     return [
-        level, block["annotators"], block["items"], _ratio(block["percent_agreement"]["value"]),
-        f"{_ratio(cohen['value'])} ({cohen['items']})" if cohen else "n/a (not two annotators)",
-        f"{_ratio(fleiss['value'])} ({fleiss['items']} × {fleiss['raters_per_item']})",
-        f"{_ratio(alpha['value'])} ({alpha['items']})",
+        level, block["annotators"], block["items"], _fig(block["percent_agreement"], "value"),
+        f"{_fig(cohen, 'value')} ({cohen['items']})" if cohen else "n/a (not two annotators)",
+        f"{_fig(fleiss, 'value')} ({fleiss['items']} × {fleiss['raters_per_item']})",
+        f"{_fig(alpha, 'value')} ({alpha['items']})",
     ]
 
 
@@ -256,6 +257,12 @@ def _notes() -> str:
 
 # ---------------------------------------------------------------------------------------------
 # Building blocks
+
+
+def _fig(block: dict[str, Any], key: str) -> str:
+    """A figure with its 95% confidence interval in brackets, when it has one."""
+    bounds = block.get("ci95")
+    return _ratio(block[key]) + (f" [{bounds[0]:.3f}, {bounds[1]:.3f}]" if bounds else "")
 
 
 def _ratio(value: float | None) -> str:

@@ -75,13 +75,16 @@ def _claim(schema: Schema) -> dict:
 
 
 TEXT_VERSION_COLUMNS = ("text_sha256", "text_version")  # in documents; earlier published versions lack them
+# Columns of ``documents`` that versions built before adjudication do not have (they stay valid).
+PROVENANCE_COLUMNS = ("entities_marked_by", "claims_marked_by")
 
 
-def config_features(schema: Schema, *, text_versions: bool = True) -> dict[str, Features]:
+def config_features(schema: Schema, *, text_versions: bool = True, provenance: bool = True) -> dict[str, Features]:
     """The features of the four configs, keyed by config name (``documents`` first).
 
-    ``text_versions=False`` gives the documents features of versions published before documents
-    recorded their text's checksum and version (they stay valid as published)."""
+    Versions published before documents recorded their text's checksum and version
+    (``text_versions=False``) or how many annotators marked each entity and claim
+    (``provenance=False``) stay valid as published: these give their features."""
     stance = ClassLabel(names=list(schema.stance.values))
     documents = Features({
         "id": Value("string"),
@@ -94,8 +97,12 @@ def config_features(schema: Schema, *, text_versions: bool = True) -> dict[str, 
         "stance": stance,
         "annotators": List(Value("string")),
         "policy": Value("string"),
+        "entities_marked_by": List(Value("int32")),
+        "claims_marked_by": List(Value("int32")),
         **{field.name: Value(METADATA_VALUE_TYPES[field.type]) for field in schema.metadata},
     })
+    if not provenance:
+        documents = Features({name: feature for name, feature in documents.items() if name not in PROVENANCE_COLUMNS})
     ner = Features({
         "id": Value("string"),
         "document_id": Value("string"),
@@ -152,7 +159,9 @@ FIELD_DESCRIPTIONS = {
         "claims": "gold claims: span, claimant_id (an entity id of this row), claimant text, stance, attributes",
         "stance": "stance of the whole article toward the target",
         "annotators": "pseudonyms of the annotators behind the gold record",
-        "policy": "which gold rule applied: ground_truth, single or majority",
+        "policy": "how the gold was decided: adjudicated, ground_truth, single, unanimous or majority",
+        "entities_marked_by": "for each gold entity, in order: how many of the document's annotators marked it",
+        "claims_marked_by": "for each gold claim, in order: how many of the document's annotators marked it",
     },
     "ner": {
         "id": "document id, colon, sentence number (`doc-1:0`)",

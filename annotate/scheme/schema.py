@@ -50,7 +50,7 @@ METADATA_KEYS = ("name", "type", "description")
 METADATA_TYPES = ("string", "integer", "number", "boolean", "date")  # date: YYYY-MM-DD
 # Columns the documents config has already: metadata cannot take their names.
 DOCUMENT_COLUMNS = ("id", "title", "text", "source", "text_sha256", "text_version", "entities", "claims", "stance",
-                    "annotators", "policy")
+                    "annotators", "policy", "entities_marked_by", "claims_marked_by")
 ENTITY_KEYS = ("label", "definition", "examples", "color", "patterns", "gazetteer")
 CLAIMS_KEYS = ("label", "definition", "examples", "color", "claimant", "attributes")
 CLAIMANT_KEYS = ("labels", "required", "definition")

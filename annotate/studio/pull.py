@@ -38,6 +38,7 @@ from annotate.filesystem import remove_leftovers, write_atomically
 from annotate.published.manifest import SIDECAR_KEYS
 from annotate.studio.api import find_project, get_project, server_url
 from annotate.studio.connection import call_with_retries
+from annotate.studio.curation import attach, decisions
 
 POLL_INTERVAL = 0.5
 PART_SUFFIX = ".part"
@@ -72,6 +73,7 @@ class PullResult:
     sha256: str
     annotator_key: Path | None = None  # the key file that records who is who (annotators.json)
     annotator_key_created: bool = False  # a new key: these annotators get new names
+    curated: int = 0  # decisions of the curation project (annotate adjudicate) attached to tasks
 
 
 def default_output(project_title: str) -> Path:
@@ -120,6 +122,10 @@ def pull(
     part = out.with_name(f".{out.name}.{os.getpid()}{PART_SUFFIX}")
     try:
         digest = _download(client, project.id, snapshot.id, part, timeout)
+        decided = decisions(client, project)
+        curated = 0
+        if decided:  # the curation project's decisions travel in the same file
+            digest, curated = _attach_decisions(part, out, decided)
         seen: set[tuple[int, str]] = set()
         counts = count(_stream_tasks(part, out), users=seen)
         key.record(server_url(client), seen)
@@ -133,7 +139,7 @@ def pull(
             "pulled_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "annotate_version": __version__,
             "sha256": digest,
-            "counts": counts,
+            "counts": {**counts, **({"curated": curated} if curated else {})},
         }
         # The sidecar names the file's SHA-256: a crash between the two renames leaves a pair that
         # export recognises as not matching (and refuses), never one it takes for the other.
@@ -146,7 +152,7 @@ def pull(
         with contextlib.suppress(FileNotFoundError):
             part.unlink()
     return PullResult(path=out, meta_path=meta_path_for(out), project_id=int(project.id),
-                      project_title=project.title, export_id=int(snapshot.id), sha256=digest,
+                      project_title=project.title, export_id=int(snapshot.id), sha256=digest, curated=curated,
                       annotator_key=key.path, annotator_key_created=key.created, **counts)
 
 
@@ -248,6 +254,32 @@ def _stream_tasks(part: Path, out: Path) -> Iterator[Any]:
     except AnnotationError as error:
         raise ExportError(f"the export downloaded for {out} is not a valid list of tasks ({error}); "
                           "pull again") from None
+
+
+def _attach_decisions(part: Path, out: Path, decided: dict[str, list[dict[str, Any]]]) -> tuple[str, int]:
+    """Rewrite ``part`` with each document's curated decisions on its task, streaming one task
+    at a time (never the whole export in memory); the new file's SHA-256 and the decisions attached."""
+    rewritten = part.with_name(part.name + ".curated")
+    digest = hashlib.sha256()
+    attached = 0
+    try:
+        with open(rewritten, "wb") as handle:
+            def write(chunk: bytes) -> None:
+                handle.write(chunk)
+                digest.update(chunk)
+
+            write(b"[")
+            for index, task in enumerate(_stream_tasks(part, out)):
+                attached += attach([task], decided)
+                write((b"," if index else b"") + json.dumps(task, ensure_ascii=False).encode("utf-8"))
+            write(b"]")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(rewritten, part)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            rewritten.unlink()
+    return digest.hexdigest(), attached
 
 
 def _remove_stale_parts(out: Path) -> None:

@@ -7,6 +7,10 @@ Everything lives in one data folder (default ``.labelstudio/``):
     server.log         everything the server prints
     label_studio.sqlite3, media/, export/ ...   Label Studio's own data
 
+By default Label Studio keeps its data in SQLite in that folder; ``database=`` runs it on a
+PostgreSQL database instead (annotate.studio.database), which the credentials file then records
+with its password, so that a later start finds it.
+
 The first start creates an admin account with a random password and a random legacy API token.
 The secrets reach Label Studio through its environment, never its command line (which any local
 user can read), and are never printed or logged by this module.
@@ -25,12 +29,13 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from annotate.errors import ServerError
 from annotate.filesystem import process_alive, write_atomically
+from annotate.studio.database import Database, check_database, parse_database_url
 
 DEFAULT_DATA_DIR = ".labelstudio"
 DEFAULT_PORT = 8080
@@ -63,15 +68,28 @@ LOCAL_BACKEND_ENV = {
 
 @dataclass(frozen=True)
 class Credentials:
-    """How to reach and log in to the embedded server. ``repr`` hides the secrets."""
+    """How to reach and log in to the embedded server. ``repr`` hides the secrets.
+
+    ``database`` is the PostgreSQL database (``postgresql://USER@HOST:PORT/NAME``, no password) and
+    ``database_password`` its password; both None for SQLite.
+    """
 
     url: str
     username: str
     password: str
     api_key: str
+    database: str | None = None
+    database_password: str | None = None
 
     def __repr__(self) -> str:
-        return f"Credentials(url={self.url!r}, username={self.username!r}, password=***, api_key=***)"
+        return (f"Credentials(url={self.url!r}, username={self.username!r}, password=***, api_key=***, "
+                f"database={self.database!r}, database_password=***)")
+
+    def postgres(self) -> Database | None:
+        """The PostgreSQL database with its password, or None for SQLite."""
+        if self.database is None:
+            return None
+        return parse_database_url(self.database, self.database_password or "")
 
 
 @dataclass(frozen=True)
@@ -84,6 +102,7 @@ class ServerInfo:
     credentials_path: Path
     username: str
     already_running: bool
+    database: str | None = None  # postgresql://USER@HOST:PORT/NAME (no password); None for SQLite
 
 
 @dataclass(frozen=True)
@@ -102,11 +121,22 @@ def start_server(
     port: int = DEFAULT_PORT,
     host: str = DEFAULT_HOST,
     timeout: float = 180,
+    database: str | None = None,
+    database_password: str | None = None,
+    on_launch: Callable[[], None] | None = None,
 ) -> ServerInfo:
     """Start Label Studio in the background and return once ``/health`` answers UP.
 
     Starting a server that already runs from ``data_dir`` changes nothing (``already_running``).
+    ``database`` (``postgresql://USER[:PASSWORD]@HOST:PORT/NAME``) runs it on PostgreSQL instead of
+    SQLite; the password comes from the URL, else ``database_password``, else what an earlier start
+    of this data folder recorded. A database that cannot be used is refused before anything is
+    written or started. ``on_launch`` is called when a new server process is about to be launched.
     """
+    known = read_credentials(data_dir)
+    postgres = _database_for(_folder(data_dir), known, database, database_password)
+    if postgres is not None:
+        check_database(postgres, ours=known is not None and known.database == postgres.url)
     folder = _prepare_folder(data_dir)
     with _locked(folder):
         record = _read_pid_file(folder)
@@ -117,13 +147,38 @@ def start_server(
                 url=record["url"], pid=record["pid"], data_dir=folder,
                 credentials_path=folder / CREDENTIALS_FILE,
                 username=credentials.username if credentials else DEFAULT_USERNAME,
-                already_running=True,
+                already_running=True, database=credentials.database if credentials else None,
             )
         _remove(folder / PID_FILE)
-        return _start_new(folder, host, port, timeout)
+        if on_launch is not None:
+            on_launch()
+        return _start_new(folder, host, port, timeout, postgres)
 
 
-def _start_new(folder: Path, host: str, port: int, timeout: float) -> ServerInfo:
+def _database_for(
+    folder: Path, known: Credentials | None, database: str | None, password: str | None
+) -> Database | None:
+    """The PostgreSQL database to run on (None for SQLite); a data folder keeps the database it started on."""
+    recorded = known.postgres() if known else None
+    if database is None:
+        return recorded
+    wanted = parse_database_url(database, password)
+    if known is not None and recorded is None:
+        raise ServerError(
+            f"the data folder {folder} already holds a Label Studio on SQLite; start without --database, "
+            f"or give another --data-dir for PostgreSQL"
+        )
+    if recorded is not None and recorded.url != wanted.url:
+        raise ServerError(
+            f"the data folder {folder} runs on {recorded.url}, not {wanted.url}; start without --database, "
+            f"or give another --data-dir"
+        )
+    if recorded is not None and not wanted.password:
+        return recorded
+    return wanted
+
+
+def _start_new(folder: Path, host: str, port: int, timeout: float, postgres: Database | None) -> ServerInfo:
     executable = find_label_studio()
     _check_port_free(host, port)
     url = _url_for(host, port)
@@ -133,9 +188,11 @@ def _start_new(folder: Path, host: str, port: int, timeout: float) -> ServerInfo
         username=known.username if known else DEFAULT_USERNAME,
         password=known.password if known else secrets.token_urlsafe(18),
         api_key=known.api_key if known else secrets.token_hex(20),
+        database=postgres.url if postgres else None,
+        database_password=postgres.password if postgres else None,
     )
     _write_private_json(folder / CREDENTIALS_FILE, dataclasses.asdict(credentials))
-    pid = _launch(executable, folder, host, port, credentials)
+    pid = _launch(executable, folder, host, port, credentials, postgres)
     _write_private_json(folder / PID_FILE, {"pid": pid, "url": url, "host": host, "port": port})
     try:
         _wait_until_healthy(url, pid, folder, timeout, ours=True)
@@ -145,7 +202,7 @@ def _start_new(folder: Path, host: str, port: int, timeout: float) -> ServerInfo
         raise
     return ServerInfo(
         url=url, pid=pid, data_dir=folder, credentials_path=folder / CREDENTIALS_FILE,
-        username=credentials.username, already_running=False,
+        username=credentials.username, already_running=False, database=credentials.database,
     )
 
 
@@ -184,9 +241,12 @@ def read_credentials(data_dir: Path | str = DEFAULT_DATA_DIR) -> Credentials | N
     path = _folder(data_dir) / CREDENTIALS_FILE
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
+        database, database_password = raw.get("database"), raw.get("database_password")
         return Credentials(
             url=str(raw["url"]), username=str(raw["username"]),
             password=str(raw["password"]), api_key=str(raw["api_key"]),
+            database=None if database is None else str(database),
+            database_password=None if database_password is None else str(database_password),
         )
     except FileNotFoundError:
         return None
@@ -223,18 +283,24 @@ def log_tail(data_dir: Path | str) -> str:
 # --- the process -------------------------------------------------------------------------------
 
 
-def _launch(executable: Path, folder: Path, host: str, port: int, credentials: Credentials) -> int:
+def _launch(
+    executable: Path, folder: Path, host: str, port: int, credentials: Credentials, postgres: Database | None
+) -> int:
     """Start ``label-studio start`` detached (own session), logging to server.log.
 
     On first start Label Studio migrates the database and creates the admin account from the
     LABEL_STUDIO_USERNAME/PASSWORD/USER_TOKEN variables and an organization with legacy tokens
     enabled; later starts find them and change nothing. (``--init`` is not used: without a project
-    name it creates a project titled ".".)
+    name it creates a project titled ".".) The database, SQLite in the folder or ``postgres``, is
+    chosen here alone: database variables inherited from the caller's environment are dropped.
     """
-    env = {k: v for k, v in os.environ.items() if not _is_label_studio_user_variable(k)}
+    env = {k: v for k, v in os.environ.items()
+           if not _is_label_studio_user_variable(k) and not _is_database_variable(k)}
     env.update(QUIET_ENV)
     for name, value in LOCAL_BACKEND_ENV.items():
         env.setdefault(name, value)
+    if postgres is not None:
+        env.update(postgres.environment())
     env.update({
         "LABEL_STUDIO_BASE_DATA_DIR": str(folder),
         "LABEL_STUDIO_HOST": "",
@@ -269,6 +335,16 @@ def _is_label_studio_user_variable(name: str) -> bool:
     """Variables Label Studio would read as the admin account (USERNAME, HEARTEX_PASSWORD, ...)."""
     for prefix in ("LABEL_STUDIO_", "HEARTEX_", ""):
         if name in {prefix + "USERNAME", prefix + "PASSWORD", prefix + "USER_TOKEN", prefix + "HOST"}:
+            return True
+    return False
+
+
+def _is_database_variable(name: str) -> bool:
+    """Variables that would point Label Studio at another database (DJANGO_DB, POSTGRE_HOST, ...)."""
+    for prefix in ("LABEL_STUDIO_", "HEARTEX_", ""):
+        if name.startswith(prefix) and (
+            name[len(prefix):] in {"DJANGO_DB", "DATABASE_NAME"} or name[len(prefix):].startswith("POSTGRE_")
+        ):
             return True
     return False
 

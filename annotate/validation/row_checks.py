@@ -108,10 +108,11 @@ class DataSummary:
 class RowChecker:
     """Checks the rows of one version against its schema."""
 
-    def __init__(self, schema: Schema, findings: Findings, *, text_versions: bool = True) -> None:
+    def __init__(self, schema: Schema, findings: Findings, *, text_versions: bool = True,
+                 provenance: bool = True) -> None:
         self.schema = schema
         self.findings = findings
-        self.features = config_features(schema, text_versions=text_versions)
+        self.features = config_features(schema, text_versions=text_versions, provenance=provenance)
         self.entity_names = schema.entity_labels
         self.stance_names = schema.stance.values
         self.tag_names = ner_tag_names(schema)
@@ -333,6 +334,12 @@ class RowChecker:
         entities, claims = self._spans(at, text, row.get("entities"), row.get("claims"))
         stance = self._label(at, "stance", row.get("stance"), self.stance_names, "document stance",
                              self.schema.stance.document_required)
+        for column, items in (("entities_marked_by", row.get("entities")), ("claims_marked_by", row.get("claims"))):
+            marked = row.get(column)
+            if column in row and (marked is None or len(marked) != len(items or [])
+                                  or not all(isinstance(n, int) and n >= 0 for n in marked)):
+                self._error(at, column, f"{column} must hold one count of annotators per item of "
+                                        f"{column.split('_')[0]} ({len(items or [])}), got {show(marked)}")
         annotators = row.get("annotators")
         if not annotators or not all(isinstance(name, str) and name for name in annotators):
             self._error(at, "annotators", "annotators must name at least one annotator")

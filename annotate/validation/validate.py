@@ -38,7 +38,7 @@ from annotate.published.layout import CARD as README
 from annotate.published.layout import CHANGELOG, CHANGELOG_HEADER, MANIFEST, SCHEMA_FILE
 from annotate.published.reader import PublishedVersion, texts_corrected
 from annotate.published.versions import BUMPS, Version, changes_between, published, step
-from annotate.scheme.features import TEXT_VERSION_COLUMNS, class_label_names, config_features
+from annotate.scheme.features import PROVENANCE_COLUMNS, TEXT_VERSION_COLUMNS, class_label_names, config_features
 from annotate.scheme.schema import Schema, parse_schema
 from annotate.validation.card_checks import check_card
 from annotate.validation.findings import Failure, Findings, ValidationReport
@@ -101,7 +101,9 @@ def _check_version(folder: Path, version: Version | None, findings: Findings) ->
     manifest = check_manifest(folder, version, findings)
     schema = _read_schema(folder, manifest, findings)
     text_versions = _records_text_versions(folder)
-    features = config_features(schema, text_versions=text_versions) if schema is not None else None
+    provenance = _has_provenance(folder)
+    features = (config_features(schema, text_versions=text_versions, provenance=provenance)
+                if schema is not None else None)
     declared = check_card(folder, features, findings)
     data_files = {config: dict(splits) for config, splits in manifest.data_files.items()}
     if manifest.readable:
@@ -115,7 +117,7 @@ def _check_version(folder: Path, version: Version | None, findings: Findings) ->
     if schema is not None:
         paths = {config: {split: folder / path for split, path in splits.items() if (folder / path).is_file()}
                  for config, splits in data_files.items()}
-        checked.summary = RowChecker(schema, findings, text_versions=text_versions).check(paths)
+        checked.summary = RowChecker(schema, findings, text_versions=text_versions, provenance=provenance).check(paths)
         if manifest.readable:
             _compare_counts(folder, manifest, checked.summary, findings)
     _check_changelog_top(folder, checked.version, findings)
@@ -130,6 +132,17 @@ def _records_text_versions(folder: Path) -> bool:
             return set(TEXT_VERSION_COLUMNS) <= set(pq.read_schema(file).names)
         except (OSError, ValueError, pa.ArrowException):
             continue
+    return True
+
+
+def _has_provenance(folder: Path) -> bool:
+    """Whether the version's ``documents`` files have the provenance columns (versions built
+    before adjudication existed do not, and are checked as they were built)."""
+    for path in sorted((folder / "data" / "documents").glob("*.parquet")):
+        try:
+            return PROVENANCE_COLUMNS[0] in pq.read_schema(path).names
+        except (OSError, ValueError, pa.ArrowException):
+            return True
     return True
 
 

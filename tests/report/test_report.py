@@ -30,6 +30,11 @@ TEXT = ("Vladimir Putin said on Thursday that Russia will deliver the S-300 to I
         "TASS reported that 15 squadrons would follow, and the IAEA was told in November.")
 
 
+def plain(block: dict) -> dict:
+    """A figure's block without its bootstrap interval (tested in test_bootstrap.py)."""
+    return {key: value for key, value in block.items() if key != "ci95"}
+
+
 def at(fragment: str, nth: int = 0) -> tuple[int, int]:
     start = -1
     for _ in range(nth + 1):
@@ -72,12 +77,12 @@ def test_span_f1_is_summed_over_labels_pairs_and_documents():
     figures = report_from_records([document("doc-1", alice, bob)], SCHEMA).figures["agreement"]["entities"]
 
     # PERSON identical; GPE overlaps only; WEAPON and ORG on one side only: 6 spans in all.
-    assert figures["labels"]["PERSON"]["exact"] == {"f1": 1.0, "matched": 1, "spans": 2}
+    assert plain(figures["labels"]["PERSON"]["exact"]) == {"f1": 1.0, "matched": 1, "spans": 2}
     assert figures["labels"]["GPE"]["exact"]["f1"] == 0.0
     assert figures["labels"]["GPE"]["overlap"]["f1"] == 1.0
-    assert figures["labels"]["WEAPON"]["overlap"] == {"f1": 0.0, "matched": 0, "spans": 1}
-    assert figures["overall"]["exact"] == {"f1": round(2 * 1 / 6, 6), "matched": 1, "spans": 6}
-    assert figures["overall"]["overlap"] == {"f1": round(2 * 2 / 6, 6), "matched": 2, "spans": 6}
+    assert plain(figures["labels"]["WEAPON"]["overlap"]) == {"f1": 0.0, "matched": 0, "spans": 1}
+    assert plain(figures["overall"]["exact"]) == {"f1": round(2 * 1 / 6, 6), "matched": 1, "spans": 6}
+    assert plain(figures["overall"]["overlap"]) == {"f1": round(2 * 2 / 6, 6), "matched": 2, "spans": 6}
     assert figures["labels"]["DATE"]["exact"]["f1"] is None  # nobody marked a date
     assert figures["pairs"] == [{"annotators": ["alice", "bob"], "documents": 1,
                                  "exact": figures["overall"]["exact"], "overlap": figures["overall"]["overlap"]}]
@@ -134,7 +139,7 @@ def test_document_with_one_annotator_is_counted_but_not_compared():
     figures = report_from_records([alone], SCHEMA).figures
     assert figures["totals"]["documents_compared"] == 0
     assert figures["agreement"]["entities"]["overall"]["exact"]["f1"] is None
-    assert figures["agreement"]["document_stance"]["krippendorff_alpha"] == {"value": None, "items": 0}
+    assert plain(figures["agreement"]["document_stance"]["krippendorff_alpha"]) == {"value": None, "items": 0}
     assert figures["labels"]["entities"]["ORG"] == 1
 
 
@@ -145,7 +150,7 @@ def test_two_annotators_get_cohen_kappa_on_document_stance():
     block = report_from_records(documents, SCHEMA).figures["agreement"]["document_stance"]
 
     expected = cohen_kappa([a for a, _ in stances], [b for _, b in stances])
-    assert block["cohen_kappa"] == {"annotators": ["alice", "bob"], "items": 5, "value": round(expected, 6)}
+    assert plain(block["cohen_kappa"]) == {"annotators": ["alice", "bob"], "items": 5, "value": round(expected, 6)}
     assert block["fleiss_kappa"]["items"] == 5
     assert block["krippendorff_alpha"]["value"] == round(
         krippendorff_alpha_nominal([list(pair) for pair in stances]), 6)
@@ -162,9 +167,9 @@ def test_three_annotators_get_fleiss_kappa_and_alpha_but_no_single_cohen_kappa()
     complete = [list(row) for row in rows if None not in row]
     assert block["cohen_kappa"] is None
     assert len(block["pairwise_cohen_kappa"]) == 3
-    assert block["fleiss_kappa"] == {"value": round(fleiss_kappa(complete), 6), "items": 3, "raters_per_item": 3}
+    assert plain(block["fleiss_kappa"]) == {"value": round(fleiss_kappa(complete), 6), "items": 3, "raters_per_item": 3}
     everything = [[value for value in row if value is not None] for row in rows]
-    assert block["krippendorff_alpha"] == {"value": round(krippendorff_alpha_nominal(everything), 6), "items": 4}
+    assert plain(block["krippendorff_alpha"]) == {"value": round(krippendorff_alpha_nominal(everything), 6), "items": 4}
 
 
 def test_claim_stance_is_compared_on_claims_matched_across_annotators():
@@ -178,7 +183,7 @@ def test_claim_stance_is_compared_on_claims_matched_across_annotators():
     # Claim units: the first claim by all three; the second by alice and bob.
     assert figures["claims"]["overall"]["exact"]["matched"] == 2  # alice-bob second, alice-carol first
     assert figures["claims"]["overall"]["overlap"]["matched"] == 4
-    assert figures["claims"]["stance_on_matched"] == {"pairs": 4, "agreeing": 3, "agreement": 0.75}
+    assert plain(figures["claims"]["stance_on_matched"]) == {"pairs": 4, "agreeing": 3, "agreement": 0.75}
     block = figures["claim_stance"]
     assert block["items"] == 2
     assert block["krippendorff_alpha"]["value"] == round(
@@ -271,7 +276,9 @@ def test_agreement_summary_is_small_and_repeats_the_report_figures():
     figures = report.figures["agreement"]
 
     assert len(json.dumps(summary)) < 4000
-    assert f"| entities, all labels | {summary['entities']['exact_f1']:.3f} |" in summary["markdown"]
+    low, high = summary["entities"]["exact_f1_ci95"]
+    assert (f"| entities, all labels | {summary['entities']['exact_f1']:.3f} [{low:.3f}, {high:.3f}] |"
+            in summary["markdown"])
     assert summary["entities"]["exact_f1"] == figures["entities"]["overall"]["exact"]["f1"]
     assert summary["claims"]["overlap_f1"] == figures["claims"]["overall"]["overlap"]["f1"]
     assert summary["document_stance"]["cohen_kappa"] == figures["document_stance"]["cohen_kappa"]["value"]
@@ -554,14 +561,14 @@ def test_report_on_three_annotators_made_through_the_real_server(ls_client, tmp_
     # doc-2 alice-bob 3 spans, 1 exact (carol skipped).
     entities = figures["agreement"]["entities"]
     assert entities["comparisons"] == 4
-    assert entities["overall"]["exact"] == {"f1": round(2 * 3 / 15, 6), "matched": 3, "spans": 15}
-    assert entities["overall"]["overlap"] == {"f1": round(2 * 5 / 15, 6), "matched": 5, "spans": 15}
+    assert plain(entities["overall"]["exact"]) == {"f1": round(2 * 3 / 15, 6), "matched": 3, "spans": 15}
+    assert plain(entities["overall"]["overlap"]) == {"f1": round(2 * 5 / 15, 6), "matched": 5, "spans": 15}
     assert entities["labels"]["PERSON"]["overlap"]["f1"] == 1.0
     assert entities["labels"]["WEAPON"]["exact"]["f1"] == 0.0
 
     claims = figures["agreement"]["claims"]
     assert claims["overall"]["exact"]["matched"] == 1 and claims["overall"]["overlap"]["matched"] == 3
-    assert claims["stance_on_matched"] == {"pairs": 3, "agreeing": 1, "agreement": round(1 / 3, 6)}
+    assert plain(claims["stance_on_matched"]) == {"pairs": 3, "agreeing": 1, "agreement": round(1 / 3, 6)}
     claim_stance = figures["agreement"]["claim_stance"]
     assert claim_stance["items"] == 1
     assert claim_stance["fleiss_kappa"]["value"] == round(fleiss_kappa([["FAVOR", "FAVOR", "NONE"]]), 6)
@@ -569,7 +576,7 @@ def test_report_on_three_annotators_made_through_the_real_server(ls_client, tmp_
     document_stance = figures["agreement"]["document_stance"]
     assert document_stance["items"] == 2 and document_stance["annotators"] == 3
     assert document_stance["cohen_kappa"] is None
-    assert document_stance["krippendorff_alpha"] == {
+    assert plain(document_stance["krippendorff_alpha"]) == {
         "value": round(krippendorff_alpha_nominal([["FAVOR", "FAVOR", "NONE"], ["AGAINST", "AGAINST"]]), 6),
         "items": 2}
 

@@ -177,7 +177,9 @@ def test_summary_shows_only_figures_over_at_least_one_item():
     markdown = agreement_summary(report_from_records([document], load_schema(SCHEMA_FILE)))["markdown"]
 
     assert "Pairwise agreement between 2 annotators on 1 document that two or more of them completed" in markdown
-    assert "| entities, all labels | 0.667 | 0.667 |" in markdown and "| ORG | 1.000 | 1.000 |" in markdown
+    # One document compared: every resample is that document, so each interval is the figure itself.
+    assert "| entities, all labels | 0.667 [0.667, 0.667] | 0.667 [0.667, 0.667] |" in markdown
+    assert "| ORG | 1.000 [1.000, 1.000] | 1.000 [1.000, 1.000] |" in markdown
     assert "| claims |" not in markdown  # nobody marked a claim
     assert "Same stance on matched claims" not in markdown
     assert "Krippendorff" not in markdown  # no stance given: no stance table

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import browser_helpers
-import datasets
 import pytest
 from browser_helpers import (
     TEXT_ROOT,
@@ -50,6 +49,7 @@ from browser_helpers import (
     sign_up,
     submit,
 )
+from export_data import load_rows
 
 from annotate import cli
 from annotate.corpus.reader import Document, load_corpus
@@ -180,25 +180,6 @@ def pull_and_export(project: Project, folder: Path) -> tuple[Path, Path]:
     versions = [path for path in exports.iterdir() if not path.name.startswith(".")]
     assert len(versions) == 1, versions
     return raw, versions[0]
-
-
-def load_rows(version: Path, config: str, cache: Path) -> list[dict[str, Any]]:
-    """Every row of one config, all splits, with class labels as their names."""
-    loaded = datasets.load_dataset(str(version), config, cache_dir=str(cache))
-    rows = []
-    for split in loaded.values():
-        rows += [_names(row, split.features) for row in split]
-    return rows
-
-
-def _names(value: Any, feature: Any) -> Any:
-    if isinstance(feature, datasets.ClassLabel):
-        return None if value is None else feature.int2str(value)
-    if isinstance(feature, dict):
-        return {key: _names(value[key], inner) for key, inner in feature.items()}
-    if isinstance(value, list) and hasattr(feature, "feature"):
-        return [_names(item, feature.feature) for item in value]
-    return value
 
 
 def only(rows: list[dict[str, Any]], **match: Any) -> dict[str, Any]:

@@ -103,7 +103,7 @@ def test_no_command_prints_or_writes_the_api_key_or_the_password(label_studio, c
     server_log = label_studio.data_dir / LOG_FILE
     assert server_log.stat().st_size > 0
 
-    for secret in (label_studio.api_key, label_studio.password):
+    for secret in label_studio.secrets:
         assert places_holding(secret, outputs, files + [server_log]) == []
 
 

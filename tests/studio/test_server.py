@@ -32,8 +32,8 @@ def annotate_cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 def assert_no_secret(server, *texts: str) -> None:
     for text in texts:
-        assert server.api_key not in text
-        assert server.password not in text
+        for secret in server.secrets:
+            assert secret not in text
 
 
 def write_pid_file(data_dir: Path, pid: int, url: str = "http://127.0.0.1:9") -> None:
@@ -169,6 +169,7 @@ def test_stop_then_start_again_keeps_the_account(second_label_studio):
     started = annotate_cli("server", "start", "--data-dir", data_dir, "--port", port)
     assert started.returncode == 0, started.stderr
     assert f"running at {server.url}" in started.stdout and "already" not in started.stdout
+    assert f"on PostgreSQL {server.database}" in started.stdout if server.database else "on SQLite" in started.stdout
     assert_no_secret(server, stopped.stdout, stopped.stderr, started.stdout, started.stderr)
     assert connect(Connection(server.url, server.api_key)).users.whoami().email == server.username
     assert stat.S_IMODE(os.stat(server.data_dir / CREDENTIALS_FILE).st_mode) == 0o600

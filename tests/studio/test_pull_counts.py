@@ -1,0 +1,36 @@
+"""pull's counts, read from the downloaded file one task at a time (no server)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from annotate.errors import ExportError
+from annotate.studio.pull import _read_tasks, count
+
+GOLD = Path(__file__).resolve().parents[2] / "gold" / "seeds.json"
+
+
+def test_counts_streamed_from_the_file_equal_those_of_the_whole_file_loaded(tmp_path):
+    tasks = json.loads(GOLD.read_text(encoding="utf-8"))
+    tasks.append({"id": 99, "data": {"text": "x"}, "annotations": [
+        {"id": 1, "was_cancelled": True, "completed_by": 7, "result": []},
+        {"id": 2, "was_cancelled": False, "ground_truth": False, "completed_by": {"id": 8}, "result": []}]})
+    tasks.append({"id": 100, "data": {"text": "y"}, "annotations": []})
+    part = tmp_path / "download.part"
+    part.write_text(json.dumps(tasks), encoding="utf-8")
+
+    streamed = count(_read_tasks(part, tmp_path / "out.json"))
+
+    assert streamed == count(tasks)
+    assert streamed["tasks"] == len(tasks) and streamed["cancelled"] == 1
+    assert streamed["documents_without_annotation"] == 1
+
+
+def test_a_download_that_is_not_a_list_of_tasks_is_an_export_error(tmp_path):
+    part = tmp_path / "download.part"
+    part.write_text('[{"data": {"text": "x"}}, ', encoding="utf-8")
+    with pytest.raises(ExportError, match="out.json is not a list of tasks"):
+        count(_read_tasks(part, tmp_path / "out.json"))
