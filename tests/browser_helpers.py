@@ -221,6 +221,11 @@ def select_region(page: Any, region_id: str) -> None:
     if selected_regions(page) == [region_id]:
         return  # a second click would deselect it
     _click_region(page, region_id)
+    wait_until_selected(page, region_id)
+
+
+def wait_until_selected(page: Any, region_id: str) -> None:
+    """Wait until the page draws the region as selected (by a click, or by the page itself)."""
     page.wait_for_function(f"id => ({_JS_SELECTED})().includes(id)", arg=region_id, timeout=TIMEOUT_MS)
 
 

@@ -48,6 +48,7 @@ from browser_helpers import (
     selected_regions,
     sign_up,
     submit,
+    wait_until_selected,
 )
 from export_data import load_rows
 
@@ -520,7 +521,8 @@ def test_a_claim_without_a_required_choice_is_refused_naming_the_heading_the_ann
     for name in required:  # refused for each missing choice in turn, until none is missing
         message = refused_submit(page)
         assert headings[name] in message and name not in message.replace(headings[name], ""), message
-        assert selected_regions(page) == [claim], "the page should select the claim that lacks the choice"
+        wait_until_selected(page, claim)  # the page selects the claim that lacks the choice
+        assert selected_regions(page) == [claim]
         screenshot(page, f"refused-without-{name}")
         choose(page, headings[name], first_value(schema, name))
     assert not admin.annotations.list(id=task.id), "a refused submit must save nothing"
