@@ -2,6 +2,7 @@
 .PHONY: start test stop
 
 # Main job: set up, start a local Label Studio, push the seed articles, print where to annotate.
+start: export ANNOTATE_STOP_COMMAND = make stop
 start:
 	@scripts/setup.sh
 	@.venv/bin/annotate server start

@@ -15,8 +15,13 @@ fi
 stamp=.venv/.annotate-installed
 if [[ ! -f $stamp || pyproject.toml -nt $stamp ]]; then
   echo "setup: installing Python packages into .venv (label-studio takes about a minute)"
-  .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e ".[server,test]"
+  # Quiet unless it fails: pip's and setuptools' output goes to a log, shown when it fails.
+  log=.venv/setup.log
+  if ! { .venv/bin/python -m pip install --upgrade pip && .venv/bin/python -m pip install -e ".[server,test]"; } >"$log" 2>&1; then
+    tail -n 40 "$log" >&2
+    echo "error: installing the Python packages failed (the last lines of $log are above); fix the cause and run it again" >&2
+    exit 1
+  fi
   touch "$stamp"
 fi
 

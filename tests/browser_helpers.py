@@ -221,6 +221,11 @@ def select_region(page: Any, region_id: str) -> None:
     if selected_regions(page) == [region_id]:
         return  # a second click would deselect it
     _click_region(page, region_id)
+    wait_until_selected(page, region_id)
+
+
+def wait_until_selected(page: Any, region_id: str) -> None:
+    """Wait until the page draws the region as selected (by a click, or by the page itself)."""
     page.wait_for_function(f"id => ({_JS_SELECTED})().includes(id)", arg=region_id, timeout=TIMEOUT_MS)
 
 
@@ -259,13 +264,59 @@ def choose(page: Any, header: str, value: str) -> None:
 
     Per-region choices show only while their region is selected: select it first.
     """
-    heading = "self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6"
-    group = page.locator(f"xpath=//*[{heading}][contains(., {_xpath_literal(header)})]"
-                         "/following-sibling::div[contains(@class, 'lsf-choices')][1]")
+    group = choices_group(page, header)
     group.wait_for(state="visible", timeout=TIMEOUT_MS)
     radio = f"input[name={_css_string(value)}]"
     group.locator(f"label:has({radio})").click()
     page.wait_for_function("el => el.checked", arg=group.locator(radio).element_handle(), timeout=TIMEOUT_MS)
+
+
+def choices_group(page: Any, header: str) -> Any:
+    """The choices under the header containing ``header`` (a locator; per-region ones show only
+    while their region is selected)."""
+    heading = "self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6"
+    return page.locator(f"xpath=//*[{heading}][contains(., {_xpath_literal(header)})]"
+                        "/following-sibling::div[contains(@class, 'lsf-choices')][1]")
+
+
+def in_window(page: Any, locator: Any) -> bool:
+    """Whether the element is shown whole inside the browser window, as it is now scrolled."""
+    box = locator.bounding_box()
+    size = page.viewport_size
+    return (box is not None and box["x"] >= 0 and box["y"] >= 0
+            and box["x"] + box["width"] <= size["width"] and box["y"] + box["height"] <= size["height"])
+
+
+def scrolled(page: Any) -> int:
+    """How far (pixels) the window and every element around the text are scrolled down."""
+    return page.evaluate(_JS_SCROLLED, TEXT_ROOT)
+
+
+def refused_submit(page: Any) -> str:
+    """Press Submit expecting the page to refuse it: the warning's message (then press its OK).
+
+    Fails if the page sent an annotation instead.
+    """
+    deselect(page)
+    posted: list[str] = []
+
+    def record(request: Any) -> None:
+        if request.method == "POST" and re.search(r"/api/tasks/\d+/annotations", request.url):
+            posted.append(request.url)
+
+    page.on("request", record)
+    try:
+        page.get_by_role("button", name=SUBMIT_BUTTON).click()
+        warning = page.locator(".ant-modal-confirm-warning")
+        warning.wait_for(state="visible", timeout=TIMEOUT_MS)
+        message = warning.locator(".ant-modal-confirm-content").inner_text()
+        warning.get_by_role("button", name="OK").click()
+        warning.wait_for(state="detached", timeout=TIMEOUT_MS)
+    finally:
+        page.remove_listener("request", record)
+    if posted:
+        raise AssertionError(f"the page submitted the annotation instead of refusing it: {posted}")
+    return message
 
 
 def submit(page: Any) -> dict[str, Any]:
@@ -408,6 +459,15 @@ _JS_REGION_POINT = r"""
   spans[0].scrollIntoView({block: 'center'});
   const box = spans[0].getBoundingClientRect();
   return {x: box.left + 2, y: box.top + box.height / 2};
+}
+"""
+
+# The window's scroll offset plus that of every scrolled element holding the text.
+_JS_SCROLLED = r"""
+(selector) => {
+  let total = window.scrollY;
+  for (let el = document.querySelector(selector); el; el = el.parentElement) total += el.scrollTop;
+  return total;
 }
 """
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from annotate.cli.options import add_connection, add_corpus, add_schema
 from annotate.errors import AnnotateError
+from annotate.wording import counted
 
 if TYPE_CHECKING:
     from annotate.studio.push import PushResult
@@ -65,14 +66,27 @@ def run(args: argparse.Namespace) -> int:
         print(f"{'warning' if problem.kept else 'skipped'}: {problem}", file=sys.stderr)
     client = connect(resolve_connection(args.url, args.api_key, data_dir=args.data_dir))
     with _problems_listed(), contextlib.closing(_ProgressBar()) as bar:
-        result = push(client=client, schema=schema, documents=corpus.documents, project_title=args.project,
-                      annotations_path=args.annotations, preannotate=args.preannotate,
-                      batch_size=args.batch_size, overlap=args.overlap, progress=bar, data_dir=args.data_dir,
-                      notice=lambda message: print(message, file=sys.stderr), update_texts=args.update_texts,
-                      history=corpus_folder(args.corpus) / HISTORY,
-                      model=args.model)
+        try:
+            result = push(client=client, schema=schema, documents=corpus.documents, project_title=args.project,
+                          annotations_path=args.annotations, preannotate=args.preannotate,
+                          batch_size=args.batch_size, overlap=args.overlap, progress=bar, data_dir=args.data_dir,
+                          notice=lambda message: print(message, file=sys.stderr), update_texts=args.update_texts,
+                          history=corpus_folder(args.corpus) / HISTORY,
+                          model=args.model)
+        except KeyboardInterrupt:
+            bar.close()
+            print(f"error: {interrupted(bar.done, bar.total)}", file=sys.stderr)
+            return 130
     print(summary(result))
     return 0
+
+
+def interrupted(done: int, total: int | None) -> str:
+    """What an interrupted push did, and that running it again finishes the work."""
+    again = "run the same command again to finish (documents already there are not imported twice)"
+    if total is None:
+        return f"interrupted before any document was imported; {again}"
+    return f"interrupted after {done} of {counted(total, 'document')} were imported; {again}"
 
 
 @contextlib.contextmanager
@@ -142,8 +156,10 @@ class _ProgressBar:
 
     def __init__(self) -> None:
         self._bar = None
+        self.done, self.total = 0, None  # the last report: documents imported, of how many
 
     def __call__(self, done: int, total: int) -> None:
+        self.done, self.total = done, total
         if total == 0:
             return
         if self._bar is None:
@@ -155,3 +171,4 @@ class _ProgressBar:
     def close(self) -> None:
         if self._bar is not None:
             self._bar.close()
+            self._bar = None

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
+import shutil
 import sys
+from pathlib import Path
 
 from annotate.studio.server import (
     DEFAULT_DATA_DIR,
@@ -74,7 +77,7 @@ def _start(args: argparse.Namespace) -> int:
     on = f"PostgreSQL {info.database}" if info.database else f"SQLite in {info.data_dir}"
     print(f"Label Studio is {state} at {info.url} (pid {info.pid}) on {on}")
     print(f"log in as {info.username}; the password and API key are in {info.credentials_path} (readable only by you)")
-    print("stop it with: annotate server stop" + _data_dir_option(args))
+    print(f"stop it with: {stop_command(args)}")
     return 0
 
 
@@ -98,6 +101,32 @@ def _stop(args: argparse.Namespace) -> int:
     else:
         print(f"Label Studio was not running from {args.data_dir}; nothing to stop")
     return 0
+
+
+# Set by the Makefile to ``make stop``: the stop hint then names the command the user ran from.
+STOP_COMMAND_VARIABLE = "ANNOTATE_STOP_COMMAND"
+
+
+def stop_command(args: argparse.Namespace) -> str:
+    """The command that stops this server, as the user can type it where they are."""
+    given = os.environ.get(STOP_COMMAND_VARIABLE, "").strip()
+    if given:
+        return given
+    return f"{invoked_command()} server stop" + _data_dir_option(args)
+
+
+def invoked_command(argv0: str | None = None) -> str:
+    """``annotate`` when that name on the PATH is this program, else the path it was run by
+    (``.venv/bin/annotate`` when the virtual environment is not activated)."""
+    program = Path(argv0 if argv0 is not None else sys.argv[0])
+    on_path = shutil.which("annotate")
+    if program.name != "annotate" or (on_path and Path(on_path).resolve() == program.resolve()):
+        return "annotate"
+    try:
+        shown = program.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        shown = program.resolve()
+    return shlex.quote(str(shown))
 
 
 def _data_dir_option(args: argparse.Namespace) -> str:

@@ -56,7 +56,8 @@ def export_source(folder: Path) -> dict[str, Any]:
     raw = None
     if isinstance(source, dict) and isinstance(source.get("sha256"), str):
         raw = {"file": source.get("file"), "sha256": source["sha256"]}
-    return {"kind": "export", "name": folder.name, "version": (manifest or {}).get("version"), "raw": raw}
+    return {"kind": "export", "name": folder.name, "dataset": (manifest or {}).get("dataset"),
+            "version": (manifest or {}).get("version"), "raw": raw}
 
 
 def _manifest(folder: Path) -> dict[str, Any] | None:

@@ -34,15 +34,15 @@ details{margin:.6rem 0}summary{cursor:pointer;font-weight:600}code{background:#f
 def render_html(figures: dict[str, Any]) -> str:
     """The whole page for the figures of :func:`annotate.report.build.report_from_records`."""
     schema, source, totals = figures["schema"], figures["source"], figures["totals"]
-    title = f"Annotation report: {schema['name']} {schema['version']}"
+    title = f"Annotation report: {report_subject(source)}"
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width,initial-scale=1">',
         f"<title>{escape(title)}</title><style>{STYLE}</style></head><body>",
         f"<h1>{escape(title)}</h1>",
-        (f'<p class="muted">From {escape(source_text(source))}; '
-         f'schema fingerprint <code>{escape(schema["fingerprint"][:16])}</code>.</p>'),
+        (f'<p class="muted">From {escape(source_text(source))}; schema {escape(schema["name"])} '
+         f'{escape(schema["version"])}, fingerprint <code>{escape(schema["fingerprint"][:16])}</code>.</p>'),
         _summary(totals, figures["time"]),
         _labels(figures["labels"]),
         _agreement(figures["agreement"]),
@@ -54,6 +54,18 @@ def render_html(figures: dict[str, Any]) -> str:
         "</body></html>",
     ]
     return "\n".join(parts) + "\n"
+
+
+def report_subject(source: dict[str, Any]) -> str:
+    """What the report is about, for its heading: the dataset's name and version for an export
+    folder, the file's name for a raw Label Studio export."""
+    name = str(source.get("name") or "")
+    if source.get("kind") == "export":
+        dataset, version = source.get("dataset"), source.get("version")
+        if dataset and version:
+            return f"{dataset} v{version}"
+        return f"export {name}" + (f" (version {version})" if version and f"v{version}" != name else "")
+    return name or "annotations"
 
 
 def source_text(source: dict[str, Any]) -> str:

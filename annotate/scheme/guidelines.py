@@ -55,7 +55,7 @@ def guidelines_markdown(schema: Schema) -> str:
     for attribute in claims.attributes:
         required = "required" if attribute.required else "optional"
         lines += [f"### {attribute.header} (`{attribute.name}`, {required})", "",
-                  "Select the claim to see these choices.", ""]
+                  "Select the claim: these choices show in the panel beside the text.", ""]
         lines += [f"- **{choice.value}**: {choice.definition}" for choice in attribute.choices]
         lines.append("")
     lines += [
@@ -69,7 +69,7 @@ def guidelines_markdown(schema: Schema) -> str:
         "",
         f"- Each claim: select the claim and choose its stance ({'required' if stance.claim_required else 'optional'}).",
         "  Judge what the claim says about the target, not whether it is true.",
-        f"- The whole article: choose its stance below the text ({'required' if stance.document_required else 'optional'}).",
+        f"- The whole article: choose its stance in the panel beside the text ({'required' if stance.document_required else 'optional'}).",
         "  Judge the article as a whole, including how it frames the claims it reports.",
         "",
         "## What the export checks",
@@ -105,9 +105,24 @@ def rules(schema: Schema) -> list[str]:
     return found
 
 
+# Label Studio's instructions dialog sets one fixed line height (22.4px) for every element, so a
+# heading that wraps is drawn with its lines on top of each other (and lists lose their bullets).
+# Its sanitizer keeps <style> elements and class attributes (not style attributes, and a ">" in
+# CSS is escaped): the guidelines carry their own style, scoped to their class.
+GUIDELINES_CLASS = "annotate-guidelines"
+GUIDELINES_STYLE = (
+    f"<style>.{GUIDELINES_CLASS} h1, .{GUIDELINES_CLASS} h2, .{GUIDELINES_CLASS} h3 "
+    "{ line-height: 1.25; margin: 0.8em 0 0.4em } "
+    f".{GUIDELINES_CLASS} h1 {{ font-size: 1.6em; margin-top: 0 }} "
+    f".{GUIDELINES_CLASS} p {{ margin: 0 0 0.5em }} "
+    f".{GUIDELINES_CLASS} ul {{ list-style: disc; padding-left: 1.5em; margin: 0 0 0.5em }} "
+    f".{GUIDELINES_CLASS} th, .{GUIDELINES_CLASS} td {{ text-align: left; padding: 2px 8px }}</style>"
+)
+
+
 def guidelines_html(schema: Schema) -> str:
     """The guidelines as the small HTML Label Studio shows in its instructions panel."""
-    out: list[str] = []
+    out: list[str] = [GUIDELINES_STYLE, f'<div class="{GUIDELINES_CLASS}">']
     in_list = False
     table_rows: list[list[str]] = []
     previous_blank = True
@@ -143,6 +158,7 @@ def guidelines_html(schema: Schema) -> str:
         elif line:
             out.append(f"<p>{_inline(line)}</p>")
         previous_blank = not line
+    out.append("</div>")
     return "\n".join(out) + "\n"
 
 

@@ -218,7 +218,8 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 
 
 def parse_schema(raw: Any, *, origin: str = "<schema>", path: Path | None = None, strict: bool = True) -> Schema:
-    """Build a :class:`Schema` from the parsed YAML, naming the field of the first problem.
+    """Build a :class:`Schema` from the parsed YAML; every problem found names its field, and all
+    of them are raised together (one :class:`SchemaError` whose ``problems`` lists them).
 
     ``strict`` refuses keys the schema format does not have. Give ``strict=False`` for the copy
     of a schema inside a published version: a version written by an earlier toolkit that
@@ -226,11 +227,12 @@ def parse_schema(raw: Any, *, origin: str = "<schema>", path: Path | None = None
     reader = _Reader(origin, strict=strict)
     top = reader.mapping(raw, "", TOP_KEYS)
     version = reader.string(top, "version")
-    if not _SEMVER.match(version):
+    if version and not _SEMVER.match(version):
         reader.fail("version", f"must be a semantic version like 1.0.0, got {version!r}")
 
+    before_entities = len(reader.problems)
     entity_items = reader.list(top, "entities")
-    if not entity_items:
+    if not entity_items and isinstance(top.get("entities"), list):
         reader.fail("entities", "needs at least one entity label")
     entities = []
     for index, item in enumerate(entity_items):
@@ -251,12 +253,13 @@ def parse_schema(raw: Any, *, origin: str = "<schema>", path: Path | None = None
 
     claims_raw = reader.mapping(top.get("claims"), "claims", CLAIMS_KEYS)
     claim_label = reader.label(claims_raw, "label", "claims")
-    if claim_label in entity_labels:
+    if claim_label and claim_label in entity_labels:
         reader.fail("claims.label", f"{claim_label!r} is already an entity label; pick another name")
     claimant = reader.mapping(claims_raw.get("claimant", {}), "claims.claimant", CLAIMANT_KEYS)
     claimant_labels = reader.strings(claimant, "labels", "claims.claimant") or tuple(entity_labels)
     for label in claimant_labels:
-        if label not in entity_labels:
+        if entity_labels and label not in entity_labels and (reader.clean_since(before_entities)  # else only a real stranger
+                                           or label.lower() not in {known.lower() for known in entity_labels}):
             reader.fail("claims.claimant.labels", f"{label!r} is not an entity label ({', '.join(entity_labels)})")
     attributes = []
     for index, item in enumerate(claims_raw.get("attributes") or []):
@@ -285,9 +288,10 @@ def parse_schema(raw: Any, *, origin: str = "<schema>", path: Path | None = None
     )
 
     stance_raw = reader.mapping(top.get("stance"), "stance", STANCE_KEYS)
+    before_values = len(reader.problems)
     stance_choices = reader.choices(stance_raw, "stance", key="values")
     values = tuple(c.value for c in stance_choices)
-    if values != STANCE_VALUES:
+    if values and reader.clean_since(before_values) and values != STANCE_VALUES:
         reader.fail("stance.values", f"must be {', '.join(STANCE_VALUES)} in this order (SemEval-2016 Task 6), got {', '.join(values)}")
     stance = StanceSpec(
         target=reader.string(stance_raw, "target", "stance"),
@@ -295,11 +299,14 @@ def parse_schema(raw: Any, *, origin: str = "<schema>", path: Path | None = None
         claim_required=reader.boolean(stance_raw, "claim_required", "stance", default=True),
         document_required=reader.boolean(stance_raw, "document_required", "stance", default=True),
     )
+    name = reader.string(top, "name")
+    metadata = _metadata(reader, top.get("documents"))
+    reader.raise_problems()
     return Schema(
-        metadata=_metadata(reader, top.get("documents")),
-        name=reader.string(top, "name"),
+        metadata=metadata,
+        name=name,
         version=version,
-        title=reader.optional_string(top, "title", "") or reader.string(top, "name"),
+        title=reader.optional_string(top, "title", "") or name,
         description=reader.string(top, "description"),
         language=reader.optional_string(top, "language", "") or "en",
         license=reader.optional_string(top, "license", "") or "other",
@@ -319,30 +326,56 @@ def _metadata(reader: _Reader, raw: Any) -> tuple[MetadataField, ...]:
     items = documents.get("metadata") or []
     if not isinstance(items, list):
         reader.fail("documents.metadata", "must be a list of {name, type, description}")
+        items = []
     fields: list[MetadataField] = []
     for index, item in enumerate(items):
         where = f"documents.metadata[{index}]"
         entry = reader.mapping(item, where, METADATA_KEYS)
         name = reader.string(entry, "name", where)
-        if not _NAME.match(name) or name in DOCUMENT_COLUMNS or name in {f.name for f in fields}:
+        if name and (not _NAME.match(name) or name in DOCUMENT_COLUMNS or name in {f.name for f in fields}):
             reader.fail(f"{where}.name", f"{name!r} must be lower_case letters, digits or _, unique, and not one of "
                                          f"the documents columns ({', '.join(DOCUMENT_COLUMNS)})")
         kind = reader.string(entry, "type", where)
-        if kind not in METADATA_TYPES:
+        if kind and kind not in METADATA_TYPES:
             reader.fail(f"{where}.type", f"{kind!r} is not one of {', '.join(METADATA_TYPES)}")
         fields.append(MetadataField(name, kind, reader.string(entry, "description", where)))
     return tuple(fields)
 
 
+class _Absent(dict):
+    """The empty mapping read in place of a missing or malformed one: its fields are not
+    reported missing again."""
+
+
 class _Reader:
-    """Small typed accessors that raise :class:`SchemaError` naming the field."""
+    """Small typed accessors that record a problem naming the field and carry on with a neutral
+    value (empty mapping, list or string), so that one run finds every problem;
+    :meth:`raise_problems` raises them all at the end."""
 
     def __init__(self, origin: str, *, strict: bool = True) -> None:
         self.origin = origin
         self.strict = strict
+        self.problems: list[str] = []
+        self._misspelt: set[str] = set()  # keys reported as misspelt: their absence is no news
 
     def fail(self, field_path: str, problem: str) -> None:
-        raise SchemaError(f"{self.origin}: {field_path or 'top level'}: {problem}")
+        found = f"{self.origin}: {field_path or 'top level'}: {problem}"
+        if found not in self.problems and field_path not in self._misspelt:
+            self.problems.append(found)
+
+    def clean_since(self, count: int) -> bool:
+        """Whether no problem was found since there were ``count``: a check across fields is
+        made only on fields that were read without one (else it would repeat it)."""
+        return len(self.problems) == count
+
+    def raise_problems(self) -> None:
+        """Raise one :class:`SchemaError` listing every problem recorded, if any."""
+        if len(self.problems) == 1:
+            raise SchemaError(self.problems[0], problems=self.problems)
+        if self.problems:
+            listed = "".join(f"\n  {problem}" for problem in self.problems)
+            raise SchemaError(f"{self.origin}: {len(self.problems)} problems in the schema; fix each of them:{listed}",
+                              problems=self.problems)
 
     @staticmethod
     def _join(where: str, key: str) -> str:
@@ -352,8 +385,10 @@ class _Reader:
         """``value`` as a mapping whose keys are all among ``allowed``."""
         if value is None:
             self.fail(where, "is missing; it must be a mapping")
+            return _Absent()
         if not isinstance(value, dict):
             self.fail(where, f"must be a mapping, got {type(value).__name__}")
+            return _Absent()
         for key in value:
             if key not in allowed and self.strict:
                 self.unknown_key(key, where, allowed)
@@ -365,21 +400,29 @@ class _Reader:
         at = self._join(where, key) if plain else f"{where}[{key!r}]"
         close = difflib.get_close_matches(str(key).lower(), allowed, n=1, cutoff=0.75)
         if close:
-            self.fail(at, f'unknown key; did you mean "{close[0]}"?')
+            self._misspelt.add(self._join(where, close[0]))
+            return self.fail(at, f'unknown key; did you mean "{close[0]}"?')
         self.fail(at, f"unknown key; remove it or use one of: {', '.join(allowed)}")
 
     def list(self, mapping: dict[str, Any], key: str, where: str = "") -> list[Any]:
         value = mapping.get(key)
+        if isinstance(mapping, _Absent):
+            return []
         if not isinstance(value, list):
             self.fail(self._join(where, key), "is missing or not a list")
+            return []
         return value
 
     def string(self, mapping: dict[str, Any], key: str, where: str = "") -> str:
         value = mapping.get(key)
+        if isinstance(mapping, _Absent):
+            return ""
         if value is None:
             self.fail(self._join(where, key), "is required")
+            return ""
         if not isinstance(value, str) or not value.strip():
             self.fail(self._join(where, key), f"must be a non-empty string, got {value!r}")
+            return ""
         return value.strip()
 
     def optional_string(self, mapping: dict[str, Any], key: str, where: str) -> str | None:
@@ -389,6 +432,7 @@ class _Reader:
         value = mapping.get(key) or []
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             self.fail(self._join(where, key), "must be a list of non-empty strings")
+            return ()
         return tuple(value)
 
     def patterns(self, mapping: dict[str, Any], where: str) -> tuple[str, ...]:
@@ -404,17 +448,18 @@ class _Reader:
         value = mapping.get(key, default)
         if not isinstance(value, bool):
             self.fail(self._join(where, key), f"must be true or false, got {value!r}")
+            return default
         return value
 
     def label(self, mapping: dict[str, Any], key: str, where: str) -> str:
         value = self.string(mapping, key, where)
-        if not _LABEL.match(value):
+        if value and not _LABEL.match(value):
             self.fail(self._join(where, key), f"{value!r} must be UPPER_CASE letters, digits or _")
         return value
 
     def choices(self, mapping: dict[str, Any], where: str, key: str = "choices") -> tuple[Choice, ...]:
         items = self.list(mapping, key, where)
-        if not items:
+        if not items and isinstance(mapping.get(key), list):
             self.fail(self._join(where, key), "needs at least one value")
         choices = []
         for index, item in enumerate(items):

@@ -71,6 +71,8 @@ def resolve_connection(
     key_source = "arguments" if api_key else "environment" if os.environ.get(KEY_VARIABLE) else None
     url = url or os.environ.get(URL_VARIABLE) or None
     api_key = api_key or os.environ.get(KEY_VARIABLE) or None
+    if url:
+        check_url(url)  # a malformed URL is the first thing to fix, before any missing key
     if url and api_key:
         return Connection(_normalise_url(url), api_key, _sources(url_source, key_source))
 
@@ -102,6 +104,16 @@ def start_command(data_dir: Path | str) -> str:
     return f"annotate server start --data-dir {shlex.quote(str(data_dir))}"
 
 
+def check_url(url: str) -> None:
+    """Raise :class:`ConnectionProblem` unless ``url`` is an http(s) URL with a host."""
+    parsed = urllib.parse.urlsplit(url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ConnectionProblem(
+            f"{url!r} is not an http(s) URL; give the Label Studio address like http://127.0.0.1:8080 "
+            f"(--url or {URL_VARIABLE})"
+        )
+
+
 def connect(connection: Connection, *, timeout: float = 60) -> LabelStudio:
     """An SDK client for ``connection``, checked with one cheap authenticated call.
 
@@ -110,12 +122,7 @@ def connect(connection: Connection, *, timeout: float = 60) -> LabelStudio:
     idempotent (an import) on a 5xx or 409. Wrap idempotent calls in :func:`call_with_retries`.
     """
     url = connection.url
-    parsed = urllib.parse.urlsplit(url)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise ConnectionProblem(
-            f"{url!r} is not an http(s) URL; give the Label Studio address like http://127.0.0.1:8080 "
-            f"(--url or {URL_VARIABLE})"
-        )
+    check_url(url)
     try:
         client = LabelStudio(base_url=url, api_key=connection.api_key, timeout=timeout, max_retries=0)
         client.users.whoami()

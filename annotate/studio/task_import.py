@@ -56,34 +56,53 @@ def import_documents(
     progress: Progress | None,
 ) -> tuple[int, int]:
     """(documents imported, predictions attached), in batches; the next batch is prepared
-    while the server imports the previous one."""
+    while the server imports the previous one.
+
+    Interrupted (Ctrl-C), it waits for the batch already sent and reports it to ``progress``
+    before the interruption goes on: ``progress`` then holds what the project received.
+    """
     total = len(documents)
     if progress:
         progress(0, total)
     imported = predictions = 0
     with ThreadPoolExecutor(max_workers=1) as sender:
         pending: Future[int] | None = None
-        for batch in _batches(documents, batch_size):
-            tasks = []
-            for document in batch:
-                task: dict[str, Any] = {"data": task_data(document)}
-                found = prediction(preannotator, document.text) if preannotator else None
-                if found:
-                    task["predictions"] = [found]
-                    predictions += 1
-                if gold.get(document.id):
-                    task["annotations"] = [dict(annotation) for annotation in gold[document.id]]
-                tasks.append(task)
+        try:
+            for batch in _batches(documents, batch_size):
+                tasks = []
+                for document in batch:
+                    task: dict[str, Any] = {"data": task_data(document)}
+                    found = prediction(preannotator, document.text) if preannotator else None
+                    if found:
+                        task["predictions"] = [found]
+                        predictions += 1
+                    if gold.get(document.id):
+                        task["annotations"] = [dict(annotation) for annotation in gold[document.id]]
+                    tasks.append(task)
+                if pending is not None:
+                    imported += pending.result()
+                    pending = None
+                    if progress:
+                        progress(imported, total)
+                pending = sender.submit(_import_batch, client, project_id, tasks)
             if pending is not None:
                 imported += pending.result()
+                pending = None
                 if progress:
                     progress(imported, total)
-            pending = sender.submit(_import_batch, client, project_id, tasks)
-        if pending is not None:
-            imported += pending.result()
-            if progress:
-                progress(imported, total)
+        except KeyboardInterrupt:
+            if pending is not None and progress:  # the batch in flight arrives anyway
+                progress(imported + _outcome(pending), total)
+            raise
     return imported, predictions
+
+
+def _outcome(sent: Future[int]) -> int:
+    """How many documents a batch already sent imported (0 if it failed)."""
+    try:
+        return sent.result()
+    except Exception:  # noqa: BLE001 - the interruption is what is reported, not this
+        return 0
 
 
 def _batches(documents: Sequence[Document], size: int) -> Iterator[list[Document]]:

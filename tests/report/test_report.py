@@ -437,7 +437,7 @@ def test_export_folder_gives_the_same_agreement_as_the_file_it_was_exported_from
     from_file = build_report(source, SCHEMA).figures
     from_export = build_report(exported.path, SCHEMA).figures
 
-    assert from_export["source"] == {"kind": "export", "name": "v1.0.0", "version": "1.0.0",
+    assert from_export["source"] == {"kind": "export", "name": "v1.0.0", "dataset": SCHEMA.name, "version": "1.0.0",
                                      "raw": {"file": "pulled.json",
                                              "sha256": hashlib.sha256(source.read_bytes()).hexdigest()}}
     assert from_export["agreement"] == from_file["agreement"]
@@ -445,6 +445,25 @@ def test_export_folder_gives_the_same_agreement_as_the_file_it_was_exported_from
     assert from_export["annotators"] == from_file["annotators"]
     assert from_export["preannotation"] is None
     assert [d["title"] for d in from_export["documents"]] == ["Article 1", "Article 2"]
+
+
+def test_the_report_heading_names_the_dataset_and_its_version_or_the_input_file(tmp_path):
+    published = ROOT / "exports" / "v1.0.1"
+    manifest = json.loads((published / "manifest.json").read_text(encoding="utf-8"))
+    schema_version = manifest["schema"]["version"]
+    assert schema_version != manifest["version"]  # else this test could not tell them apart
+    write_report(build_report(published, SCHEMA), tmp_path / "export")
+    page = (tmp_path / "export" / HTML_NAME).read_text(encoding="utf-8")
+    heading = f"Annotation report: {manifest['dataset']} v{manifest['version']}"
+    assert f"<h1>{heading}</h1>" in page and f"<title>{heading}</title>" in page
+
+    raw = [_label_studio_task(1, [_raw_annotation(1, 1, [("TASS", "ORG")], "NONE")])]
+    source = tmp_path / "arms-deals-news.json"
+    source.write_text(json.dumps(raw), encoding="utf-8")
+    write_report(build_report(source, SCHEMA), tmp_path / "raw")
+    page = (tmp_path / "raw" / HTML_NAME).read_text(encoding="utf-8")
+    assert "<h1>Annotation report: arms-deals-news.json</h1>" in page
+    assert f"schema {SCHEMA.name} {SCHEMA.version}, fingerprint" in page  # the schema's version, said as such
 
 
 # -- through a real Label Studio server ---------------------------------------------------------

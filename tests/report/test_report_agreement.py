@@ -98,7 +98,7 @@ def test_a_report_of_an_export_version_fits_exports_of_the_raw_export_it_was_bui
                  "--out", str(tmp_path / "exports")]) == 0
     report_json = report(tmp_path / "exports" / "v1.0.0", tmp_path / "reports")
     source = json.loads(report_json.read_text(encoding="utf-8"))["source"]
-    assert source == {"kind": "export", "name": "v1.0.0", "version": "1.0.0",
+    assert source == {"kind": "export", "name": "v1.0.0", "dataset": "arms-deals-news", "version": "1.0.0",
                       "raw": {"file": "b.json", "sha256": hashlib.sha256(two_annotators.read_bytes()).hexdigest()}}
 
     assert export(two_annotators, tmp_path / "exports", "1.1.0", report_json) == 0

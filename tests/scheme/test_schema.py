@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import re
+from xml.etree import ElementTree
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,7 @@ from label_studio_sdk.label_interface import LabelInterface
 from annotate.cli import main
 from annotate.errors import SchemaError
 from annotate.scheme.guidelines import guidelines_html, guidelines_markdown, rules
-from annotate.scheme.label_config import label_config
+from annotate.scheme.label_config import choice_headings, label_config
 from annotate.scheme.schema import (
     CLAIM_STANCE_NAME,
     CLAIMS_KEYS,
@@ -204,6 +206,24 @@ def test_label_config_has_hotkeys_colours_relations_and_per_region_stance(schema
     assert schema.stance.target.replace("'", "&apos;") in config or schema.stance.target in config
 
 
+def test_label_config_requires_what_the_schema_requires_with_the_heading_as_message(raw):
+    raw["claims"]["attributes"][1]["required"] = True
+    schema = parse_schema(raw)
+    controls = {c.get("name"): c for c in ElementTree.fromstring(label_config(schema)).iter("Choices")}
+    headings = choice_headings(schema)
+    per_claim = [CLAIM_STANCE_NAME, *(a.name for a in schema.claims.attributes)]
+    required = {CLAIM_STANCE_NAME, DOCUMENT_STANCE_NAME, *(a.name for a in schema.claims.attributes if a.required)}
+    for name, control in controls.items():
+        assert (control.get("required") == "true") == (name in required), name
+        if name in required:
+            assert headings[name] in control.get("requiredMessage") and name not in control.get("requiredMessage")
+        if name in per_claim:  # its own condition: Label Studio then asks it of claims only
+            assert (control.get("visibleWhen"), control.get("whenTagName")) == ("region-selected", CLAIMS_NAME)
+        else:
+            assert control.get("visibleWhen") is None
+    assert set(controls) == set(per_claim) | {DOCUMENT_STANCE_NAME}
+
+
 def test_label_config_escapes_markup_in_schema_text(raw):
     raw["stance"]["target"] = 'the "deal" <script>alert(1)</script> & more'
     schema = parse_schema(raw)
@@ -228,7 +248,7 @@ def test_guidelines_html_renders_headings_tables_lists_and_escapes(raw):
     raw["entities"][0]["definition"] = "A person <b>not</b> a title"
     schema = parse_schema(raw)
     page = guidelines_html(schema)
-    assert page.startswith("<h1>Annotation guidelines")
+    assert "\n<h1>Annotation guidelines" in page
     assert "<table>" in page and "<th>Label</th>" in page and "<td><b>PERSON</b></td>" in page
     assert "<li><b>FAVOR</b>:" in page
     assert "&lt;b&gt;not&lt;/b&gt;" in page and "|" not in page
@@ -289,7 +309,37 @@ def test_a_key_written_twice_in_one_block_is_refused_with_its_line(tmp_path):
 
 def test_schema_command_reports_invalid_schema_in_one_line(tmp_path, capsys):
     bad = tmp_path / "bad.yaml"
-    bad.write_text("name: x\nversion: 1\n", encoding="utf-8")
+    text = SCHEMA_FILE.read_text(encoding="utf-8")
+    bad.write_text(re.sub(r"(?m)^version: .*$", "version: 1", text, count=1), encoding="utf-8")
     assert main(["schema", "--schema", str(bad)]) == 1
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and err.startswith("error: ") and "version" in err
+
+
+def test_a_schema_with_several_mistakes_lists_every_one_in_one_run(raw, tmp_path, capsys):
+    raw["version"] = "1.0"
+    raw["entities"][1]["label"] = "org"
+    raw["entities"][4]["patterns"] = ["S-(300"]
+    raw["claims"]["claimant"]["labels"] = ["PERSON", "SHIP"]
+    raw["claims"]["attributes"][0]["choice"] = raw["claims"]["attributes"][0].pop("choices")
+    del raw["stance"]["target"]
+    expected = [
+        "version: must be a semantic version",
+        "entities[1].label: 'org' must be UPPER_CASE",
+        "entities[4].patterns[0]: is not a valid regular expression",
+        "claims.claimant.labels: 'SHIP' is not an entity label",
+        'claims.attributes[0].choice: unknown key; did you mean "choices"?',
+        "stance.target: is required",
+    ]
+    with pytest.raises(SchemaError) as caught:
+        parse_schema(raw, origin="x.yaml")
+    assert len(caught.value.problems) == len(expected)  # each once, and nothing that follows from another
+    for problem, wanted in zip(caught.value.problems, expected):
+        assert problem.startswith(f"x.yaml: {wanted}")
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    assert main(["schema", "--schema", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {bad}: 6 problems in the schema")
+    assert all(f"{bad}: {wanted}" in err for wanted in expected)

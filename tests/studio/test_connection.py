@@ -176,6 +176,19 @@ def test_not_a_url_is_one_clear_line():
         connect(Connection("localhost:8080", SECRET))
 
 
+def test_a_url_without_scheme_and_no_key_reports_the_url_first(tmp_path, monkeypatch):
+    monkeypatch.delenv(URL_VARIABLE, raising=False)
+    monkeypatch.delenv(KEY_VARIABLE, raising=False)
+    with pytest.raises(ConnectionProblem, match=r"'127.0.0.1:8080' is not an http\(s\) URL.*http://127.0.0.1:8080"):
+        resolve_connection("127.0.0.1:8080", data_dir=tmp_path)
+
+
+def test_a_url_without_scheme_in_the_environment_is_reported_before_the_embedded_key_is_used(embedded, monkeypatch):
+    monkeypatch.setenv(URL_VARIABLE, "127.0.0.1:8080")
+    with pytest.raises(ConnectionProblem, match="is not an http"):
+        resolve_connection(data_dir=embedded)
+
+
 class _NotLabelStudio(http.server.BaseHTTPRequestHandler):
     status = 404
 

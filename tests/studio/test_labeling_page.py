@@ -26,29 +26,37 @@ import pytest
 from browser_helpers import (
     TEXT_ROOT,
     Account,
+    OpenTask,
+    choices_group,
     choose,
     close_instructions,
     create_relation,
     delete_region,
     highlighted_regions,
+    in_window,
     instructions_text,
     label_words,
     log_in,
     new_context,
     open_instructions,
     open_labeling_stream,
+    refused_submit,
     require_chromium,
     screenshot,
+    scrolled,
     select_region,
+    selected_regions,
     sign_up,
     submit,
+    wait_until_selected,
 )
 from export_data import load_rows
 
 from annotate import cli
 from annotate.corpus.reader import Document, load_corpus
 from annotate.scheme.guidelines import rules
-from annotate.scheme.schema import Schema
+from annotate.scheme.label_config import choice_headings
+from annotate.scheme.schema import CLAIM_STANCE_NAME, DOCUMENT_STANCE_NAME, Schema
 from annotate.studio.connection import connect
 from annotate.studio.push import PushResult, push
 
@@ -437,6 +445,138 @@ def test_two_annotators_disagree_and_gold_follows_the_policy(label_studio, admin
     assert (claim["stance"], claim["claim_type"]) == ("AGAINST", "FACT")
     assert claimant_of(claim, gold["entities"]) == fomin_span
     assert gold["stance"] == "NONE"
+
+
+# --- the page's layout and what it refuses ----------------------------------------------------------------
+
+# Words without any pre-annotated entity inside (a click on them selects the claim itself): one
+# near the top of the longest seed article, one near its end.
+TOP_CLAIM = "could provide an essential boost to the campaign against terrorism"
+LATE_CLAIM = "launched production of the next-generation"
+
+
+def longest_seed() -> Document:
+    return max(load_corpus(SEEDS).documents, key=lambda document: len(document.text))
+
+
+def open_longest_seed(label_studio, admin, schema: Schema, page: Any, name: str, folder: Path) -> tuple[OpenTask, str]:
+    """Push the longest seed article into a new project and open it in ``page``: the task, its text."""
+    document = longest_seed()
+    project = push_project(admin, schema, [document], name, folder)
+    task = open_labeling_stream(page, label_studio.url, project.id)
+    close_instructions(page)
+    return task, document.text
+
+
+def per_claim_headings(schema: Schema) -> dict[str, str]:
+    """Control name -> heading of every per-claim group of choices."""
+    return {name: heading for name, heading in choice_headings(schema).items() if name != DOCUMENT_STANCE_NAME}
+
+
+def required_per_claim(schema: Schema) -> list[str]:
+    """The per-claim controls the schema requires, in the page's order."""
+    required = [CLAIM_STANCE_NAME] if schema.stance.claim_required else []
+    return required + [attribute.name for attribute in schema.claims.attributes if attribute.required]
+
+
+def first_value(schema: Schema, name: str) -> str:
+    if name == CLAIM_STANCE_NAME:
+        return schema.stance.values[0]
+    return next(attribute.values[0] for attribute in schema.claims.attributes if attribute.name == name)
+
+
+@needs_browser
+def test_a_claim_selected_near_the_top_of_the_longest_article_shows_its_choices_without_scrolling(
+        label_studio, admin, schema, page_of, tmp_path):
+    page = page_of("ana")
+    _, text = open_longest_seed(label_studio, admin, schema, page, "Browser: layout", tmp_path)
+    assert page.viewport_size == {"width": 1400, "height": 1000}
+    claim = label_words(page, "CLAIM", text, *span(text, TOP_CLAIM))
+    select_region(page, claim)
+    screenshot(page, "claim-choices-in-view")
+    assert scrolled(page) == 0, "selecting a claim near the top should not need any scrolling"
+    for heading in choice_headings(schema).values():
+        group = choices_group(page, heading)
+        assert group.is_visible() and in_window(page, group), f"{heading!r}: its choices are out of the window"
+
+    # The panel stays beside the text while it scrolls: a claim near the end shows its choices too.
+    later = label_words(page, "CLAIM", text, *span(text, LATE_CLAIM))
+    select_region(page, later)
+    assert scrolled(page) > 0
+    for heading in per_claim_headings(schema).values():
+        assert in_window(page, choices_group(page, heading)), f"{heading!r}: out of the window after scrolling"
+
+
+@needs_browser
+def test_a_claim_without_a_required_choice_is_refused_naming_the_heading_the_annotator_sees(
+        label_studio, admin, schema, page_of, tmp_path):
+    required = required_per_claim(schema)
+    assert required, "the project schema requires per-claim choices"
+    headings = choice_headings(schema)
+    page = page_of("ana")
+    task, text = open_longest_seed(label_studio, admin, schema, page, "Browser: required claim choices", tmp_path)
+    claim = label_words(page, "CLAIM", text, *span(text, TOP_CLAIM))
+    choose(page, DOCUMENT_STANCE, schema.stance.values[0])
+
+    for name in required:  # refused for each missing choice in turn, until none is missing
+        message = refused_submit(page)
+        assert headings[name] in message and name not in message.replace(headings[name], ""), message
+        wait_until_selected(page, claim)  # the page selects the claim that lacks the choice
+        assert selected_regions(page) == [claim]
+        screenshot(page, f"refused-without-{name}")
+        choose(page, headings[name], first_value(schema, name))
+    assert not admin.annotations.list(id=task.id), "a refused submit must save nothing"
+
+    annotation = submit(page)
+    chosen = {r["from_name"]: r["value"]["choices"] for r in annotation["result"]
+              if r["type"] == "choices" and r["id"] == claim}
+    assert chosen == {name: [first_value(schema, name)] for name in required}
+
+
+@needs_browser
+def test_entities_only_with_the_document_stance_are_accepted_and_without_it_refused(
+        label_studio, admin, schema, page_of, tmp_path):
+    page = page_of("ana")
+    _, text = open_longest_seed(label_studio, admin, schema, page, "Browser: entities only", tmp_path)
+    person = label_words(page, "PERSON", text, *span(text, "Baqer Hosseini"))
+
+    message = refused_submit(page)
+    heading = choice_headings(schema)[DOCUMENT_STANCE_NAME]
+    assert heading in message and DOCUMENT_STANCE_NAME not in message, message
+
+    choose(page, DOCUMENT_STANCE, "NONE")
+    annotation = submit(page)  # pre-annotated entities and a new one, no claim: nothing per claim is asked
+    labels = [r for r in annotation["result"] if r["type"] == "labels"]
+    assert person in {r["id"] for r in labels} and all(r["from_name"] == "entities" for r in labels)
+    assert [r["value"]["choices"] for r in annotation["result"] if r["from_name"] == DOCUMENT_STANCE_NAME] == [["NONE"]]
+
+
+@needs_browser
+def test_guidelines_headings_are_drawn_with_room_for_every_line(label_studio, admin, schema, page_of, tmp_path):
+    project = push_project(admin, schema, [longest_seed()], "Browser: guidelines headings", tmp_path)
+    page = page_of("ana")
+    open_labeling_stream(page, label_studio.url, project.id)
+    instructions_text(page)
+    screenshot(page, "guidelines-headings")
+    headings = page.evaluate(_JS_HEADING_LINES)
+    assert headings and headings[0]["text"].startswith("Annotation guidelines")
+    assert headings[0]["lines"] > 1, "the first heading should wrap in the dialog (what this test is about)"
+    crowded = [h for h in headings if h["line_height"] < h["font_size"]]
+    assert not crowded, f"headings whose lines overlap: {crowded}"
+
+
+# Every heading in the instructions dialog: its text, font size, line height (px) and line count.
+_JS_HEADING_LINES = r"""
+() => [...document.querySelectorAll('.lsf-modal-ls__content h1, .lsf-modal-ls__content h2, .lsf-modal-ls__content h3')]
+  .map(h => {
+    const style = getComputedStyle(h);
+    const range = document.createRange();
+    range.selectNodeContents(h);
+    const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+    return {text: h.innerText, font_size: parseFloat(style.fontSize), line_height: parseFloat(style.lineHeight),
+            lines: tops.size};
+  })
+"""
 
 
 def test_missing_chromium_skips_locally_and_fails_in_ci(monkeypatch):

@@ -449,6 +449,36 @@ def test_killed_push_run_again_ends_with_every_document_once(label_studio, ls_cl
     assert predictions_per_task(ls_client, project.id) == [1] * count
 
 
+def test_ctrl_c_during_a_push_says_how_many_documents_were_imported_and_running_again_finishes(
+        label_studio, ls_client, tmp_path):
+    count = 150
+    corpus = write_corpus(tmp_path / "corpus", count)
+    title = unique_title("ctrl-c")
+    process = subprocess.Popen(cli_push(corpus, title, tmp_path / "data", "--batch-size", "2"),
+                               env=cli_env(label_studio), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for_tasks(ls_client, title, at_least=4)
+        assert process.poll() is None, "the push finished before it could be interrupted"
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    project = find_project(ls_client, title)
+    there = len(list_tasks(ls_client, project.id))
+    assert process.returncode == 130
+    last = err.strip().splitlines()[-1]
+    assert last == (f"error: interrupted after {there} of {count} documents were imported; run the same command "
+                    "again to finish (documents already there are not imported twice)"), err
+    assert 0 < there < count
+
+    rerun = subprocess.run(cli_push(corpus, title, tmp_path / "data"), env=cli_env(label_studio),
+                           capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"documents: {count - there} imported, {there} already there" in rerun.stdout
+    assert document_counts(ls_client, project.id) == Counter(d.id for d in load_corpus(corpus).documents)
+
+
 @pytest.mark.parametrize("shared_data_dir", [True, False], ids=["same-folder", "different-folders"])
 def test_two_pushes_at_the_same_time_do_not_duplicate(label_studio, ls_client, tmp_path, shared_data_dir):
     count = 40
