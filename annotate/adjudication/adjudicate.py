@@ -20,13 +20,14 @@ from label_studio_sdk import LabelStudio
 from annotate.adjudication.disputes import Dispute, count_by_kind, find_disputes
 from annotate.adjudication.page import SIDE_FIELD, curation_config, side_html
 from annotate.adjudication.proposal import MODEL_VERSION, proposal
+from annotate.conversion.annotator_key import key_path_for, load_key
 from annotate.conversion.convert import AnnotatorNames, convert_task, iter_tasks
 from annotate.conversion.records import DocumentRecord
 from annotate.scheme.guidelines import guidelines_html
 from annotate.scheme.schema import Schema
 from annotate.studio import curation
-from annotate.studio.api import labeling_url
-from annotate.studio.pull import pull
+from annotate.studio.api import labeling_url, server_url
+from annotate.studio.pull import default_output, pull
 
 
 @dataclass(frozen=True)
@@ -52,12 +53,19 @@ class AdjudicationResult:
 
 
 def adjudicate(*, client: LabelStudio, schema: Schema, project_title: str | None = None,
-               project_id: int | None = None, timeout: float = 600) -> AdjudicationResult:
-    """Find the documents in dispute and bring the curation project up to date with them."""
+               project_id: int | None = None, annotator_key: Path | None = None,
+               timeout: float = 600) -> AdjudicationResult:
+    """Find the documents in dispute and bring the curation project up to date with them.
+
+    Annotators are shown to the curator under the pseudonyms the export gives them: those of the
+    project's annotator key (``annotator_key``; by default ``annotators.json`` beside the file
+    ``annotate pull`` writes for the project, created there when missing)."""
     with tempfile.TemporaryDirectory(prefix="annotate-adjudicate-") as folder:
+        key_file = annotator_key or key_path_for(default_output(project_title or _title(client, project_id)))
         pulled = pull(client=client, project_title=project_title, project_id=project_id,
-                      out=Path(folder) / "pulled.json", timeout=timeout)
-        records = list(_records(pulled.path, schema))
+                      out=Path(folder) / "pulled.json", timeout=timeout, annotator_key=key_file)
+        names = AnnotatorNames(load_key(key_file), server=server_url(client))
+        records = list(_records(pulled.path, schema, names))
     disputes, compared = find_disputes(records)
     base = AdjudicationResult(project_id=pulled.project_id, project_title=pulled.project_title,
                               documents_compared=compared, disputes=tuple(disputes),
@@ -88,8 +96,12 @@ def adjudicate(*, client: LabelStudio, schema: Schema, project_title: str | None
            "unchanged": unchanged, "url": labeling_url(client, int(target.id))})
 
 
-def _records(path: Path, schema: Schema) -> Iterable[DocumentRecord]:
-    names = AnnotatorNames(include_emails=False)  # the pseudonyms the export uses
+def _title(client: LabelStudio, project_id: int | None) -> str:
+    project = client.projects.get(id=project_id) if project_id is not None else None
+    return str(project.title) if project is not None else "project"
+
+
+def _records(path: Path, schema: Schema, names: AnnotatorNames) -> Iterable[DocumentRecord]:
     for task in iter_tasks(path):
         record, _ = convert_task(task, schema, names=names, predictions=False)
         if record is not None:  # unreadable annotations are the export's to report

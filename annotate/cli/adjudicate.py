@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from annotate.cli.options import add_connection, add_schema
@@ -27,6 +28,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_schema(parser, ", for the default project and the labeling config")
     parser.add_argument("--timeout", type=float, default=600, metavar="SECONDS",
                         help="how long to wait for the annotation project's export snapshot (default 600)")
+    parser.add_argument("--annotators", metavar="FILE", type=Path,
+                        help="the project's annotator key, so that the curator sees the pseudonyms the export "
+                        "gives (default: annotators.json beside the file annotate pull writes for the project)")
     add_connection(parser, "the embedded server and the recorded project ids")
     parser.set_defaults(handler=run)
 
@@ -36,9 +40,13 @@ def run(args: argparse.Namespace) -> int:
     from annotate.cli.project import annotation_project
     from annotate.scheme.schema import load_schema
 
+    from annotate.conversion.annotator_key import key_path_for
+    from annotate.studio.pull import default_output
+
     schema = load_schema(args.schema)
-    client, _, project = annotation_project(args, args.schema)
-    print(summary(adjudicate(client=client, schema=schema, timeout=args.timeout, **project)))
+    client, title, project = annotation_project(args, args.schema)
+    key = args.annotators or key_path_for(default_output(title))
+    print(summary(adjudicate(client=client, schema=schema, timeout=args.timeout, annotator_key=key, **project)))
     return 0
 
 

@@ -34,6 +34,7 @@ from export_data import load_rows
 from annotate import cli
 from annotate.adjudication.adjudicate import adjudicate
 from annotate.adjudication.proposal import MODEL_VERSION
+from annotate.conversion.annotator_key import load_key
 from annotate.conversion.pseudonyms import AnnotatorNames
 from annotate.scheme.label_config import label_config
 from annotate.studio.connection import connect
@@ -93,6 +94,7 @@ def test_annotators_disagree_a_curator_decides_in_the_page_and_the_export_carrie
     admin = connect(label_studio.connection)
     tag = uuid.uuid4().hex[:6]
     title = f"Adjudication {tag}"
+    key = tmp_path / "annotators.json"  # the project's annotator key: beside the file pull writes below
     project = admin.projects.create(title=title, label_config=label_config(schema))
     admin.projects.import_tasks(id=project.id, request=[
         {"data": {"text": TEXT, "title": f"Article {name}", "document_id": f"doc-{name}-{tag}", "source": name}}
@@ -111,7 +113,7 @@ def test_annotators_disagree_a_curator_decides_in_the_page_and_the_export_carrie
             admin.annotations.create(id=tasks[name], result=result, completed_by=users[who].id, lead_time=10.0)
 
     # adjudicate: the two disputed documents, the most disputed first; the agreeing one is not sent.
-    first = adjudicate(client=admin, schema=schema, project_title=title)
+    first = adjudicate(client=admin, schema=schema, project_title=title, annotator_key=key)
     assert [d.record.id for d in first.disputes] == [f"doc-three-{tag}", f"doc-two-{tag}"]
     assert first.points == {"entity": 3, "claim": 0, "claim_stance": 2, "claim_attribute": 0, "claimant": 2,
                             "document_stance": 2}
@@ -122,13 +124,13 @@ def test_annotators_disagree_a_curator_decides_in_the_page_and_the_export_carrie
     assert sorted(t["data"]["document_id"] for t in prepared) == sorted([f"doc-two-{tag}", f"doc-three-{tag}"])
     assert all(t["data"]["text"] == TEXT and t["data"]["annotation_project"] == project.id for t in prepared)
     assert all(len(admin.predictions.list(task=t["id"])) == 1 for t in prepared)
-    names = AnnotatorNames()
+    names = AnnotatorNames(load_key(key), server=label_studio.url)  # as the export names them
     pseudonym = {who: names.name({"id": user.id, "email": user.email}) for who, user in users.items()}
     side = " ".join(t["data"]["disputes"] for t in prepared)
     assert all(pseudonym[who] in side for who in users)
     assert not any(f"{who}-{tag}" in side for who in users)  # never user names or e-mails
 
-    again = adjudicate(client=admin, schema=schema, project_title=title)
+    again = adjudicate(client=admin, schema=schema, project_title=title, annotator_key=key)
     assert (again.added, again.unchanged, again.replaced) == (0, 2, 0)
     assert len(curation_tasks(admin, curation.id)) == 2
 
@@ -195,10 +197,10 @@ def test_annotators_disagree_a_curator_decides_in_the_page_and_the_export_carrie
     assert {row["annotator"] for row in annotations} == set(pseudonym.values())  # no row for the curator
 
     # Nothing new: nothing changes. A new annotation: the document is listed again with the decision.
-    assert adjudicate(client=admin, schema=schema, project_title=title).added == 0
+    assert adjudicate(client=admin, schema=schema, project_title=title, annotator_key=key).added == 0
     admin.annotations.create(id=tasks["two"], result=work("GPE", "NONE", None, "NONE"),
                              completed_by=users["dave"].id, lead_time=5.0)
-    later = adjudicate(client=admin, schema=schema, project_title=title)
+    later = adjudicate(client=admin, schema=schema, project_title=title, annotator_key=key)
     assert (later.added, later.listed_again, later.unchanged) == (1, 1, 1)
     newest = max(curation_tasks(admin, curation.id), key=lambda t: t["id"])
     [proposal] = admin.predictions.list(task=newest["id"])
