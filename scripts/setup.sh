@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent set-up on a fresh machine: a virtual environment in .venv with annotate, the
-# Label Studio server and the test tools; Debian's chromium for the browser tests.
+# Label Studio server, the test and benchmark tools; with --browser, Debian's chromium (browser
+# tests) and PostgreSQL (tests on PostgreSQL).
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +18,7 @@ if [[ ! -f $stamp || pyproject.toml -nt $stamp ]]; then
   echo "setup: installing Python packages into .venv (label-studio takes about a minute)"
   # Quiet unless it fails: pip's and setuptools' output goes to a log, shown when it fails.
   log=.venv/setup.log
-  if ! { .venv/bin/python -m pip install --upgrade pip && .venv/bin/python -m pip install -e ".[server,test]"; } >"$log" 2>&1; then
+  if ! { .venv/bin/python -m pip install --upgrade pip && .venv/bin/python -m pip install -e ".[server,test,bench]"; } >"$log" 2>&1; then
     tail -n 40 "$log" >&2
     echo "error: installing the Python packages failed (the last lines of $log are above); fix the cause and run it again" >&2
     exit 1
@@ -25,26 +26,22 @@ if [[ ! -f $stamp || pyproject.toml -nt $stamp ]]; then
   touch "$stamp"
 fi
 
-if [[ ${1:-} == --browser ]] && ! command -v chromium >/dev/null; then
-  echo "setup: installing Debian's chromium for the browser tests"
+# Debian packages for the tests, installed only when missing: $1 says what for, the rest are the packages.
+apt_install() {
+  local what=$1; shift
+  echo "setup: installing Debian's $* for $what"
   if [[ $(id -u) -eq 0 ]]; then SUDO=; elif command -v sudo >/dev/null; then SUDO=sudo; else
-    echo "error: chromium is missing and this user cannot install it; run: apt-get install chromium fonts-noto-color-emoji" >&2
+    echo "error: $* missing and this user cannot install it; run: apt-get install $*" >&2
     exit 1
   fi
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -q >/dev/null
-  $SUDO apt-get install -y -q --no-install-recommends chromium fonts-noto-color-emoji >/dev/null
-fi
+  $SUDO apt-get install -y -q --no-install-recommends "$@" >/dev/null
+}
 
-# Debian's PostgreSQL for the tests on PostgreSQL (they start their own server in a temporary folder).
-if [[ ${1:-} == --browser ]] && ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null && ! command -v initdb >/dev/null; then
-  echo "setup: installing Debian's PostgreSQL for the tests on PostgreSQL"
-  if [[ $(id -u) -eq 0 ]]; then SUDO=; elif command -v sudo >/dev/null; then SUDO=sudo; else
-    echo "error: PostgreSQL is missing and this user cannot install it; run: apt-get install postgresql" >&2
-    exit 1
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -q >/dev/null
-  # The suite never uses the cluster the package may create and start: it makes its own.
-  $SUDO apt-get install -y -q --no-install-recommends postgresql >/dev/null
+if [[ ${1:-} == --browser ]]; then
+  command -v chromium >/dev/null || apt_install "the browser tests" chromium fonts-noto-color-emoji
+  # The tests on PostgreSQL start their own server in a temporary folder (never the package's cluster).
+  compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || command -v initdb >/dev/null \
+    || apt_install "the tests on PostgreSQL" postgresql
 fi
