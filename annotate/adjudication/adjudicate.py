@@ -62,6 +62,7 @@ def adjudicate(*, client: LabelStudio, schema: Schema, project_title: str | None
     ``annotate pull`` writes for the project, created there when missing)."""
     with tempfile.TemporaryDirectory(prefix="annotate-adjudicate-") as folder:
         key_file = annotator_key or key_path_for(default_output(project_title or _title(client, project_id)))
+        Path(key_file).parent.mkdir(parents=True, exist_ok=True)  # where pull keeps it, as pull would
         pulled = pull(client=client, project_title=project_title, project_id=project_id,
                       out=Path(folder) / "pulled.json", timeout=timeout, annotator_key=key_file)
         names = AnnotatorNames(load_key(key_file), server=server_url(client))

@@ -14,25 +14,16 @@ SIDE_FIELD = "disputes"  # the task data field holding the side column's HTML
 
 
 def curation_config(schema: Schema) -> str:
-    """The schema's labeling config with the text in a left column and, in a sticky right
-    column, the task's ``$disputes`` HTML (shown, never labelled) above the choices."""
+    """The schema's labeling config with the task's ``$disputes`` HTML (shown, never labelled)
+    on top of the panel beside the text, above the choices; the labeling page already keeps that
+    panel in view while the text scrolls."""
     root = ElementTree.fromstring(label_config(schema))
-    parent = next(element for element in root.iter() if any(
+    column = next(element for element in root.iter() if any(
         child.tag == "Text" and child.get("name") == TEXT_NAME for child in element))
-    text = next(child for child in parent if child.tag == "Text" and child.get("name") == TEXT_NAME)
-    position = list(parent).index(text)
-    parent.remove(text)
-    row = ElementTree.Element("View", style="display: flex; align-items: flex-start; gap: 24px")
-    left = ElementTree.SubElement(row, "View", style="flex: 1 1 auto; min-width: 0")
-    left.append(text)
-    right = ElementTree.SubElement(row, "View", style="flex: 0 0 380px; position: sticky; top: 0; "
-                                   "max-height: 100vh; overflow-y: auto")
-    ElementTree.SubElement(right, "Header", value="Points in dispute: each annotator's version", size="5")
-    ElementTree.SubElement(right, "HyperText", name=SIDE_FIELD, value=f"${SIDE_FIELD}", inline="true")
-    for control in list(parent)[position:]:  # the claim's and the document's choices, beside the text too
-        parent.remove(control)
-        right.append(control)
-    parent.insert(position, row)
+    row = next(element for element in root.iter() if column in list(element))
+    panel = list(row)[list(row).index(column) + 1]
+    panel.insert(0, ElementTree.Element("HyperText", name=SIDE_FIELD, value=f"${SIDE_FIELD}", inline="true"))
+    panel.insert(0, ElementTree.Element("Header", value="Points in dispute: each annotator's version", size="5"))
     return ElementTree.tostring(root, encoding="unicode") + "\n"
 
 

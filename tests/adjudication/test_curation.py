@@ -155,7 +155,7 @@ def test_annotators_disagree_a_curator_decides_in_the_page_and_the_export_carrie
                 create_relation(page, regions[CLAIM], regions["Vladimir Kozhin"])
                 page.get_by_role("button", name="Submit current annotation").click()  # no article stance yet
                 # Label Studio's own words, or the config's requiredMessage when it has one
-                page.get_by_text(re.compile(r'"doc_stance" is required|article.s stance toward the target')).wait_for(
+                page.get_by_text(re.compile(r'"doc_stance" is required|Choose "Whole article - its stance')).wait_for(
                     state="visible")
                 refusal = page.get_by_role("button", name="OK")
                 refusal.wait_for(state="visible")
