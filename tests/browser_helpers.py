@@ -292,6 +292,20 @@ def scrolled(page: Any) -> int:
     return page.evaluate(_JS_SCROLLED, TEXT_ROOT)
 
 
+def _wait_closed(warning: Any, ok: Any, tries: int = 3) -> None:
+    """Wait until the warning is gone; a person presses OK again when a busy page missed the press."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for _ in range(tries):
+        try:
+            warning.wait_for(state="hidden", timeout=TIMEOUT_MS // tries)
+            return
+        except PlaywrightTimeout:
+            if ok.is_visible():
+                ok.click()
+    raise AssertionError("the page's warning did not close after pressing OK")
+
+
 def refused_submit(page: Any) -> str:
     """Press Submit expecting the page to refuse it: the warning's message (then press its OK).
 
@@ -310,8 +324,9 @@ def refused_submit(page: Any) -> str:
         warning = page.locator(".ant-modal-confirm-warning")
         warning.wait_for(state="visible", timeout=TIMEOUT_MS)
         message = warning.locator(".ant-modal-confirm-content").inner_text()
-        warning.get_by_role("button", name="OK").click()
-        warning.wait_for(state="detached", timeout=TIMEOUT_MS)
+        ok = warning.get_by_role("button", name="OK")
+        ok.click()
+        _wait_closed(warning, ok)
     finally:
         page.remove_listener("request", record)
     if posted:
