@@ -38,9 +38,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from annotate.adjudication.adjudicate import adjudicate
     from annotate.cli.project import annotation_project
-    from annotate.scheme.schema import load_schema
-
     from annotate.conversion.annotator_key import key_path_for
+    from annotate.scheme.schema import load_schema
     from annotate.studio.pull import default_output
 
     schema = load_schema(args.schema)
