@@ -19,7 +19,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Create an export snapshot of the project in Label Studio, wait for it and stream it to "
         "a file: every task, every annotator's completed annotations, ground truth, and cancelled (skipped) "
         "annotations marked was_cancelled. A sidecar FILE.meta.json records the project, server, snapshot "
-        "and the file's SHA-256. The file is replaced only when the download is complete.",
+        "and the file's SHA-256. The file is replaced only when the download is complete. When FILE holds "
+        "an earlier pull of the project, only the tasks changed since then are fetched and merged into it.",
     )
     parser.add_argument("--project", metavar="TITLE",
                         help="project title (default: the project push made for the schema)")
@@ -28,6 +29,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="where to write the JSON (default: annotations/<project-title-slug>.json)")
     parser.add_argument("--timeout", type=float, default=600, metavar="SECONDS",
                         help="how long to wait for the snapshot and the download (default 600)")
+    parser.add_argument("--full", action="store_true",
+                        help="fetch every task again; by default a second pull of the same file fetches only "
+                        "the tasks changed since the first and writes the same complete file")
     parser.add_argument("--annotators", metavar="FILE", type=Path,
                         help="the project's annotator key (default: annotators.json beside --out; "
                         "created when missing)")
@@ -41,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
 
     client, title, project = annotation_project(args, args.schema)
     result = pull(client=client, out=args.out or default_output(title), timeout=args.timeout,
-                  annotator_key=args.annotators, **project)
+                  annotator_key=args.annotators, full=args.full, **project)
     print(summary(result))
     return 0
 
@@ -49,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
 def summary(result: PullResult) -> str:
     return "\n".join([
         f"pulled project {result.project_title!r} (id {result.project_id}), export snapshot {result.export_id}",
+        *how_pulled(result),
         f"tasks: {result.tasks}, documents without a completed annotation: {result.documents_without_annotation}",
         (f"annotations: {result.annotations} (ground truth {result.ground_truth}) by {result.annotators} "
          f"annotator(s); cancelled (kept, marked): {result.cancelled}"),
@@ -56,6 +61,17 @@ def summary(result: PullResult) -> str:
         f"wrote {result.path} and {result.meta_path}",
         *([new_key_notice(result.annotator_key)] if result.annotator_key_created else []),
     ])
+
+
+def how_pulled(result: PullResult) -> list[str]:
+    """What a second pull fetched, or why it fetched everything."""
+    changes = result.incremental
+    if changes is not None:
+        return [f"only what changed since {changes.since}: {changes.changed} task(s) changed, {changes.new} new, "
+                f"{changes.deleted} deleted; the other tasks were kept from the earlier pull"]
+    if result.full_reason:
+        return [f"fetched every task: {result.full_reason}"]
+    return []
 
 
 def new_key_notice(path: Path | None) -> str:

@@ -1,4 +1,4 @@
-"""pull's counts, read from the downloaded file one task at a time (no server)."""
+"""The pulled file read, written and counted one task at a time (no server)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from annotate.errors import ExportError
-from annotate.studio.pull import _stream_tasks, count
+from annotate.studio.pulled_file import count, read_tasks
 
 GOLD = Path(__file__).resolve().parents[2] / "gold" / "seeds.json"
 
@@ -22,7 +22,7 @@ def test_counts_streamed_from_the_file_equal_those_of_the_whole_file_loaded(tmp_
     part = tmp_path / "download.part"
     part.write_text(json.dumps(tasks), encoding="utf-8")
 
-    streamed = count(_stream_tasks(part, tmp_path / "out.json"))
+    streamed = count(read_tasks(part, tmp_path / "out.json"))
 
     assert streamed == count(tasks)
     assert streamed["tasks"] == len(tasks) and streamed["cancelled"] == 1
@@ -33,4 +33,4 @@ def test_a_download_that_is_not_a_list_of_tasks_is_an_export_error(tmp_path):
     part = tmp_path / "download.part"
     part.write_text('[{"data": {"text": "x"}}, ', encoding="utf-8")
     with pytest.raises(ExportError, match="out.json is not a valid list of tasks"):
-        count(_stream_tasks(part, tmp_path / "out.json"))
+        count(read_tasks(part, tmp_path / "out.json"))

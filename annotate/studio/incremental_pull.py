@@ -1,0 +1,177 @@
+"""A second pull that fetches only what changed, and writes the same complete file a full pull would.
+
+The earlier pull of the same file is the base: its sidecar names the project, the server and the
+snapshot's time, and its SHA-256 proves the file is what that pull wrote. Label Studio is asked for
+a snapshot of the tasks changed since then (:mod:`annotate.studio.changes`), and the earlier file is
+streamed into the new one with each changed task replaced, deleted tasks left out and new tasks
+added at the end. Tasks outside the view hold no draft now, so their draft ids are emptied.
+
+What cannot be shown to be right falls back to a full pull, with the reason: no usable earlier
+pull, more changed tasks than a merge is worth, or the project's own counters disagreeing with the
+merged file while nothing changed during the pull (a change Label Studio did not date). Two things
+of a full pull it does not redo: a prediction's ``created_ago`` (Label Studio's "how long ago",
+stale in any file once written) and a user's name or e-mail changed since, which reach the
+file with the next full pull (``annotate pull --full``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from label_studio_sdk import LabelStudio
+
+from annotate.published.manifest import SIDECAR_KEYS, sha256_file
+from annotate.studio.changes import (
+    count_tasks_up_to,
+    create_changed_view,
+    project_tallies,
+    remove_view,
+    task_ids,
+)
+from annotate.studio.curation import CURATED_KEY, attach
+from annotate.studio.pulled_file import FileCounts, read_tasks, write_tasks
+from annotate.studio.snapshot import download, snapshot_tasks, take_snapshot
+
+OVERLAP_SECONDS = 300.0  # looked at again before the last snapshot: writes still in flight when it was taken
+MERGE_LIMIT = 0.2  # more than this share of the tasks changed: a full pull costs about the same
+
+
+@dataclass(frozen=True)
+class EarlierPull:
+    """The earlier pull of the same file that a second pull builds on."""
+
+    path: Path
+    snapshot_created_at: datetime
+    tasks: int
+
+
+@dataclass
+class MergeStats:
+    """What the merge did to the earlier file."""
+
+    changed: int = 0  # tasks of the earlier file replaced by their new version
+    new: int = 0
+    deleted: int = 0
+    curated: int = 0  # decisions of the curation project attached
+    last_id: int = 0  # the highest task id written
+    missing: set[int] = field(default_factory=set)  # changed tasks not yet written
+
+
+@dataclass(frozen=True)
+class Merged:
+    """A second pull's file, written to the temp file ``part``."""
+
+    snapshot: Any  # the snapshot of the changed tasks
+    since: datetime
+    sha256: str
+    counts: FileCounts
+    stats: MergeStats
+    checked: bool  # the project's counters matched the file (nothing changed while pulling)
+
+
+class FullPullNeeded(Exception):  # noqa: N818 - a decision, not a failure
+    """Only a full pull can give the right file; ``str()`` says why."""
+
+
+def earlier_pull(out: Path, meta: Path, project_id: int, url: str) -> EarlierPull | None:
+    """The earlier pull of ``out`` that a second pull of this project on this server can build on;
+    None when there is none, FullPullNeeded when there is one that cannot be built on."""
+    if not out.is_file() and not meta.is_file():
+        return None
+    if not out.is_file() or not meta.is_file():
+        raise FullPullNeeded(f"{out if not out.is_file() else meta} is missing")
+    try:
+        recorded = json.loads(meta.read_text(encoding="utf-8"))
+        created = datetime.fromisoformat(str(recorded[SIDECAR_KEYS["created_at"]]))
+        tasks = int(recorded["counts"]["tasks"])
+        same = int(recorded[SIDECAR_KEYS["project_id"]]) == project_id and recorded[SIDECAR_KEYS["url"]] == url
+        sha256 = str(recorded["sha256"])
+    except (OSError, ValueError, KeyError, TypeError):
+        raise FullPullNeeded(f"{meta} does not say when {out} was pulled") from None
+    if created.tzinfo is None:
+        raise FullPullNeeded(f"{meta} gives the snapshot's time without its time zone")
+    if not same:
+        raise FullPullNeeded(f"{out} was pulled from another project or server")
+    if sha256_file(out) != sha256:
+        raise FullPullNeeded(f"{out} is not what the last pull wrote (its SHA-256 differs)")
+    return EarlierPull(path=out, snapshot_created_at=created, tasks=tasks)
+
+
+def pull_changes(client: LabelStudio, project_id: int, earlier: EarlierPull, part: Path,
+                 decided: Mapping[str, list[dict[str, Any]]], *, timeout: float,
+                 overlap: float = OVERLAP_SECONDS) -> Merged:
+    """Write to ``part`` the file a full pull would write now, fetching only the tasks changed since
+    ``earlier``'s snapshot (less ``overlap`` seconds). Raises FullPullNeeded when it cannot."""
+    before = project_tallies(client, project_id)
+    since = earlier.snapshot_created_at - timedelta(seconds=overlap)
+    view = create_changed_view(client, project_id, since)
+    try:
+        snapshot = take_snapshot(client, project_id, timeout, view=view)
+    finally:
+        remove_view(client, view)
+    changed_tasks = snapshot_tasks(snapshot)
+    if changed_tasks is not None and changed_tasks > max(100, MERGE_LIMIT * earlier.tasks):
+        raise FullPullNeeded(f"{changed_tasks} of about {earlier.tasks} tasks changed since {earlier.path} was "
+                             "pulled: a full pull costs about the same")
+    changes = part.with_name(part.name + ".changes")
+    try:
+        download(client, project_id, int(snapshot.id), changes, timeout)
+        changed = {int(task["id"]): task for task in read_tasks(changes, earlier.path)}
+    finally:
+        changes.unlink(missing_ok=True)
+    after = project_tallies(client, project_id)
+
+    counts, stats, sha256 = _write(earlier.path, changed, None, decided, part)
+    if count_tasks_up_to(client, project_id, stats.last_id) < counts.tasks:  # some were deleted
+        counts, stats, sha256 = _write(earlier.path, changed, task_ids(client, project_id), decided, part)
+    checked = before == after
+    if checked and counts.tallies() != after:
+        raise FullPullNeeded(f"the project counts {_shown(after)} but the merged file holds {_shown(counts.tallies())}: "
+                             "Label Studio changed something it did not date")
+    return Merged(snapshot=snapshot, since=since, sha256=sha256, counts=counts, stats=stats, checked=checked)
+
+
+def merged_tasks(earlier: Path, changed: Mapping[int, dict[str, Any]], alive: set[int] | None,
+                 stats: MergeStats) -> Iterator[dict[str, Any]]:
+    """The earlier file's tasks in their order, each changed one replaced and the deleted left out,
+    then the new tasks by id."""
+    stats.missing = set(changed)
+    for task in read_tasks(earlier, earlier):
+        task_id = int(task["id"])
+        if task_id in changed:
+            stats.changed += 1
+            stats.missing.discard(task_id)
+            yield changed[task_id]
+        elif alive is not None and task_id not in alive:
+            stats.deleted += 1
+        else:
+            if task.get("drafts"):
+                task["drafts"] = []  # the view holds every task with a draft
+            yield task
+    for task_id in sorted(stats.missing):
+        stats.new += 1
+        yield changed[task_id]
+
+
+def _write(earlier: Path, changed: Mapping[int, dict[str, Any]], alive: set[int] | None,
+           decided: Mapping[str, list[dict[str, Any]]], part: Path) -> tuple[FileCounts, MergeStats, str]:
+    counts, stats = FileCounts(), MergeStats()
+
+    def finished() -> Iterator[dict[str, Any]]:
+        for task in merged_tasks(earlier, changed, alive, stats):
+            task.pop(CURATED_KEY, None)  # decisions are attached afresh
+            stats.curated += attach([task], decided)
+            stats.last_id = max(stats.last_id, int(task["id"]))
+            yield task
+
+    sha256 = write_tasks(part, counts.counted(finished()))
+    return counts, stats, sha256
+
+
+def _shown(tallies: Any) -> str:
+    return ", ".join(f"{value} {name.replace('_', ' ')}" for name, value in vars(tallies).items())

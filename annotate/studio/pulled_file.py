@@ -1,0 +1,106 @@
+"""The pulled file, one task at a time: reading it, writing it, and counting what it holds.
+
+A pulled file is a JSON array of Label Studio tasks, as an export snapshot writes it. It is never
+held whole in memory: :func:`read_tasks` streams it, :func:`write_tasks` writes a stream of tasks
+to a temp file (fsynced) and returns its SHA-256, and :class:`FileCounts` counts tasks as they go by.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from annotate.conversion.pseudonyms import identify
+from annotate.conversion.task_stream import iter_tasks
+from annotate.errors import AnnotationError, ExportError
+from annotate.studio.changes import Tallies
+
+
+def read_tasks(path: Path, out: Path) -> Iterator[dict[str, Any]]:
+    """The tasks of ``path`` (a download or an earlier pull of ``out``) one by one."""
+    try:
+        yield from iter_tasks(path)
+    except AnnotationError as error:
+        raise ExportError(f"the export downloaded for {out} is not a valid list of tasks ({error}); "
+                          "pull again") from None
+
+
+def write_tasks(path: Path, tasks: Iterable[dict[str, Any]]) -> str:
+    """Write ``tasks`` to ``path`` as one JSON array, flushed to disk; the file's SHA-256."""
+    digest = hashlib.sha256()
+    with open(path, "wb") as handle:
+        def write(chunk: bytes) -> None:
+            handle.write(chunk)
+            digest.update(chunk)
+
+        write(b"[")
+        for index, task in enumerate(tasks):
+            write((b", " if index else b"") + json.dumps(task, ensure_ascii=False).encode("utf-8"))
+        write(b"]")
+        handle.flush()
+        os.fsync(handle.fileno())
+    return digest.hexdigest()
+
+
+class FileCounts:
+    """Counts of a pulled file, task by task: what ``annotate pull`` reports and records.
+
+    ``users`` collects the (user id, e-mail) of every expanded ``completed_by``."""
+
+    def __init__(self) -> None:
+        self.tasks = self.annotations = self.cancelled = self.ground_truth = self.unannotated = 0
+        self.ground_truth_all = self.predictions = 0
+        self.annotators: set[str] = set()
+        self.users: set[tuple[int, str]] = set()
+
+    def add(self, task: Any) -> None:
+        self.tasks += 1
+        completed = 0
+        annotations = (task.get("annotations") or []) if isinstance(task, dict) else []
+        for annotation in annotations:
+            if not isinstance(annotation, dict):
+                continue
+            user_id, email = identify(annotation.get("completed_by"))
+            if user_id is not None and email is not None:
+                self.users.add((user_id, email))
+            self.ground_truth_all += bool(annotation.get("ground_truth"))
+            if annotation.get("was_cancelled"):
+                self.cancelled += 1
+                continue
+            completed += 1
+            self.ground_truth += bool(annotation.get("ground_truth"))
+            who = annotation.get("completed_by")
+            who = who.get("id", who.get("email")) if isinstance(who, dict) else who
+            self.annotators.add(json.dumps(who))
+        self.predictions += len(task.get("predictions") or ()) if isinstance(task, dict) else 0
+        self.annotations += completed
+        self.unannotated += completed == 0
+
+    def counted(self, tasks: Iterable[Any]) -> Iterator[Any]:
+        """``tasks``, counted as they pass."""
+        for task in tasks:
+            self.add(task)
+            yield task
+
+    def as_dict(self) -> dict[str, int]:
+        """Tasks, annotations, annotators, cancelled, ground truth, unannotated (the sidecar's counts)."""
+        return {"tasks": self.tasks, "annotations": self.annotations, "annotators": len(self.annotators),
+                "cancelled": self.cancelled, "ground_truth": self.ground_truth,
+                "documents_without_annotation": self.unannotated}
+
+    def tallies(self) -> Tallies:
+        """The counts Label Studio keeps for a project, to compare with :func:`project_tallies`."""
+        return Tallies(tasks=self.tasks, annotations=self.annotations, cancelled=self.cancelled,
+                       ground_truth=self.ground_truth_all, predictions=self.predictions)
+
+
+def count(tasks: Iterable[Any]) -> dict[str, int]:
+    """Counts of a raw export: tasks, annotations, annotators, cancelled, ground truth, unannotated."""
+    counts = FileCounts()
+    for task in tasks:
+        counts.add(task)
+    return counts.as_dict()

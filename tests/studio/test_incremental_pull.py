@@ -1,0 +1,155 @@
+"""A second pull against a real Label Studio fetches only what changed and writes what a full pull writes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from annotate.cli import main
+from annotate.release.export import export
+from annotate.scheme.schema import DOCUMENT_STANCE_NAME, TEXT_NAME
+from annotate.studio.api import list_tasks
+from annotate.studio.pull import meta_path_for, pull
+from annotate.studio.push import push
+from tests.studio.test_pull import document, span, unique_title
+
+TEXTS = {f"d{number}": f"Moscow and Tehran met in round {number}. Iran waited for the S-300." for number in range(8)}
+
+
+def as_pulled(path: Path) -> dict[int, dict[str, Any]]:
+    """The file's tasks by id, without the one field Label Studio computes at each snapshot
+    (a prediction's ``created_ago``, "how long ago" in words)."""
+    tasks = json.loads(path.read_text(encoding="utf-8"))
+    for task in tasks:
+        for prediction in task.get("predictions") or ():
+            prediction.pop("created_ago", None)
+    return {task["id"]: task for task in tasks}
+
+
+def marked(doc_id: str, string: str, region: str) -> list[dict[str, Any]]:
+    """An annotation's result: one place, and the article's stance."""
+    stance = {"id": f"s{region}", "from_name": DOCUMENT_STANCE_NAME, "to_name": TEXT_NAME, "type": "choices",
+              "value": {"choices": ["NONE"]}}
+    return [span(TEXTS[doc_id], string, "GPE", region), stance]
+
+
+def data_files(root: Path) -> dict[str, str]:
+    return {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in sorted(root.rglob("*.parquet"))}
+
+
+@pytest.fixture
+def annotated(ls_client, schema, tmp_path) -> tuple[int, dict[str, int]]:
+    """A project of eight documents: three annotated, one skipped; its id and task ids by document."""
+    documents = [document(doc_id, text) for doc_id, text in TEXTS.items()]
+    result = push(client=ls_client, schema=schema, documents=documents, project_title=unique_title("again"),
+                  data_dir=tmp_path / "data")
+    tasks = {task.document_id: task.id for task in list_tasks(ls_client, result.project_id)}
+    for doc_id in ("d0", "d1", "d2"):
+        ls_client.annotations.create(id=tasks[doc_id], result=marked(doc_id, "Moscow", f"m{doc_id}"))
+    ls_client.annotations.create(id=tasks["d3"], result=[], was_cancelled=True)
+    return result.project_id, tasks
+
+
+def change_one_of_each_kind(client: Any, schema: Any, project_id: int, tasks: dict[str, int], tmp_path: Path) -> None:
+    """Added, updated and deleted annotations, a skip, a draft, a deleted task and a new one."""
+    client.annotations.create(id=tasks["d4"], result=marked("d4", "Tehran", "t4"))
+    (first,) = client.annotations.list(id=tasks["d1"])
+    client.annotations.update(id=first.id, result=marked("d1", "Iran", "i1"))
+    (second,) = client.annotations.list(id=tasks["d2"])
+    client.annotations.delete(id=second.id)
+    client.annotations.create(id=tasks["d5"], result=[], was_cancelled=True)
+    response = client._client_wrapper.httpx_client.request(  # noqa: SLF001 - what the labeling page posts
+        f"api/tasks/{tasks['d6']}/drafts", method="POST",
+        json={"result": marked("d6", "Tehran", "t6"), "lead_time": 2.0})
+    assert response.status_code == 201
+    title = client.projects.get(id=project_id).title
+    push(client=client, schema=schema, documents=[document("d8", "Israel objected on Monday.")],
+         project_title=title, data_dir=tmp_path / "data")
+    client.tasks.delete(id=tasks["d7"])  # after the import: SQLite gives the highest id again once deleted
+
+
+def test_a_second_pull_fetches_only_the_changed_tasks_and_writes_what_a_full_pull_writes(
+        ls_client, schema, annotated, tmp_path):
+    project_id, tasks = annotated
+    out = tmp_path / "pulled" / "annotations.json"
+    first = pull(client=ls_client, project_id=project_id, out=out)
+    assert first.incremental is None and first.full_reason is None
+    change_one_of_each_kind(ls_client, schema, project_id, tasks, tmp_path)
+
+    # overlap=0: only what changed after the first snapshot (by default, the five minutes before it too)
+    second = pull(client=ls_client, project_id=project_id, out=out, overlap=0)
+    full = pull(client=ls_client, project_id=project_id, out=tmp_path / "full.json", full=True)
+
+    assert second.incremental is not None and second.full_reason is None
+    assert (second.incremental.changed, second.incremental.new, second.incremental.deleted) == (5, 1, 1)
+    assert second.incremental.checked
+    snapshot = ls_client.projects.exports.get(id=project_id, export_pk=second.export_id)
+    assert snapshot.counters["task_number"] == 6  # d1, d2, d4, d5, d6 and the new d8: nothing else was read
+    assert as_pulled(out) == as_pulled(tmp_path / "full.json")
+    assert (second.tasks, second.annotations, second.cancelled) == (full.tasks, full.annotations, full.cancelled)
+    recorded = json.loads(meta_path_for(out).read_text(encoding="utf-8"))
+    assert recorded["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest() == second.sha256
+    assert recorded["pull"]["kind"] == "only what changed" and recorded["export_id"] == second.export_id
+
+    export(out, schema=schema, out_root=tmp_path / "merged", version="1.0.0")
+    export(tmp_path / "full.json", schema=schema, out_root=tmp_path / "fetched", version="1.0.0")
+    assert data_files(tmp_path / "merged") == data_files(tmp_path / "fetched")
+
+
+def test_tasks_changed_in_the_minutes_before_the_first_snapshot_are_fetched_again(ls_client, annotated, tmp_path):
+    project_id, _ = annotated
+    out = tmp_path / "annotations.json"
+    pull(client=ls_client, project_id=project_id, out=out)
+    second = pull(client=ls_client, project_id=project_id, out=out)  # everything was made a moment ago
+    assert second.incremental is not None and second.incremental.changed == 8
+    assert as_pulled(out) == as_pulled(pull(client=ls_client, project_id=project_id, out=tmp_path / "full.json",
+                                            full=True).path)
+
+
+def test_predictions_deleted_without_a_date_are_caught_by_the_counts_and_everything_is_fetched(
+        ls_client, annotated, tmp_path):
+    project_id, tasks = annotated
+    out = tmp_path / "annotations.json"
+    pull(client=ls_client, project_id=project_id, out=out)
+    # The Data Manager's "delete predictions" leaves the tasks' updated_at as it was.
+    ls_client.actions.create(id="delete_tasks_predictions", project=project_id,
+                             selected_items={"all": False, "included": [tasks["d0"]]})
+
+    second = pull(client=ls_client, project_id=project_id, out=out, overlap=0)
+
+    assert second.incremental is None
+    assert "the project counts" in second.full_reason and "predictions" in second.full_reason
+    assert as_pulled(out)[tasks["d0"]]["predictions"] == []
+
+
+def test_a_pulled_file_changed_by_hand_is_fetched_whole_and_the_reason_said(ls_client, annotated, tmp_path):
+    project_id, _ = annotated
+    out = tmp_path / "annotations.json"
+    pull(client=ls_client, project_id=project_id, out=out)
+    out.write_text(out.read_text(encoding="utf-8").replace("Moscow", "Mosc0w"), encoding="utf-8")
+
+    second = pull(client=ls_client, project_id=project_id, out=out)
+
+    assert second.incremental is None
+    assert second.full_reason == f"{out} is not what the last pull wrote (its SHA-256 differs)"
+    assert "Mosc0w" not in out.read_text(encoding="utf-8")
+
+
+def test_cli_pull_says_what_it_fetched_and_full_fetches_everything(
+        label_studio, ls_client, annotated, tmp_path, monkeypatch, capsys):
+    project_id, _ = annotated
+    monkeypatch.setenv("LABEL_STUDIO_URL", label_studio.url)
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", label_studio.api_key)
+    pulling = ["pull", "--project", ls_client.projects.get(id=project_id).title, "--out", str(tmp_path / "a.json"),
+               "--data-dir", str(tmp_path / "data")]
+    assert main(pulling) == 0
+    capsys.readouterr()
+    assert main(pulling) == 0
+    assert "only what changed since " in capsys.readouterr().out
+    assert main([*pulling, "--full"]) == 0
+    printed = capsys.readouterr().out
+    assert "only what changed" not in printed and "fetched every task" not in printed
