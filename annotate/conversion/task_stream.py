@@ -38,10 +38,20 @@ def iter_tasks(path: Path) -> Iterator[dict]:
         reader.close()
 
 
+def iter_tasks_with_text(path: Path) -> Iterator[tuple[dict, str]]:
+    """Like :func:`iter_tasks`, each task with its JSON text exactly as the file has it."""
+    reader = _TaskReader(Path(path), keep_text=True)
+    try:
+        for task in reader.tasks():
+            yield task, reader.text
+    finally:
+        reader.close()
+
+
 class _TaskReader:
     """A growing text buffer over the file, decoded with ``JSONDecoder.raw_decode``."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, keep_text: bool = False) -> None:
         self.path = path
         try:
             self.file = path.open("rb")
@@ -53,6 +63,8 @@ class _TaskReader:
         self.dropped = 0  # characters of the file before self.buffer
         self.bytes_read = 0
         self.eof = False
+        self.keep_text = keep_text
+        self.text = ""  # with keep_text, the JSON text of the last task read
 
     def close(self) -> None:
         self.file.close()
@@ -78,6 +90,8 @@ class _TaskReader:
                                 "Label Studio's JSON export (JSON_MIN and CSV exports hold flat rows); export "
                                 "the project as JSON, or run annotate pull")
             index += 1
+            if self.keep_text:
+                self.text = self.buffer[pos:end]
             yield value
             if end > _CHUNK:
                 end = self._trim(end)

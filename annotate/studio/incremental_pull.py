@@ -34,7 +34,7 @@ from annotate.studio.changes import (
     task_ids,
 )
 from annotate.studio.curation import CURATED_KEY, attach
-from annotate.studio.pulled_file import FileCounts, read_tasks, write_tasks
+from annotate.studio.pulled_file import FileCounts, as_json, read_tasks, read_tasks_with_text, write_tasks
 from annotate.studio.snapshot import download, snapshot_tasks, take_snapshot
 
 OVERLAP_SECONDS = 300.0  # looked at again before the last snapshot: writes still in flight when it was taken
@@ -137,40 +137,45 @@ def pull_changes(client: LabelStudio, project_id: int, earlier: EarlierPull, par
 
 
 def merged_tasks(earlier: Path, changed: Mapping[int, dict[str, Any]], alive: set[int] | None,
-                 stats: MergeStats) -> Iterator[dict[str, Any]]:
+                 stats: MergeStats) -> Iterator[tuple[dict[str, Any], str | None]]:
     """The earlier file's tasks in their order, each changed one replaced and the deleted left out,
-    then the new tasks by id."""
+    then the new tasks by id; each with its JSON text when it is the earlier file's, unchanged."""
     stats.missing = set(changed)
-    for task in read_tasks(earlier, earlier):
+    for task, text in read_tasks_with_text(earlier, earlier):
         task_id = int(task["id"])
         if task_id in changed:
             stats.changed += 1
             stats.missing.discard(task_id)
-            yield changed[task_id]
+            yield changed[task_id], None
         elif alive is not None and task_id not in alive:
             stats.deleted += 1
+        elif task.get("drafts"):
+            task["drafts"] = []  # the view holds every task with a draft
+            yield task, None
         else:
-            if task.get("drafts"):
-                task["drafts"] = []  # the view holds every task with a draft
-            yield task
+            yield task, text
     for task_id in sorted(stats.missing):
         stats.new += 1
-        yield changed[task_id]
+        yield changed[task_id], None
 
 
 def _write(earlier: Path, changed: Mapping[int, dict[str, Any]], alive: set[int] | None,
            decided: Mapping[str, list[dict[str, Any]]], part: Path) -> tuple[FileCounts, MergeStats, str]:
     counts, stats = FileCounts(), MergeStats()
 
-    def finished() -> Iterator[dict[str, Any]]:
-        for task in merged_tasks(earlier, changed, alive, stats):
-            task.pop(CURATED_KEY, None)  # decisions are attached afresh
-            stats.curated += attach([task], decided)
+    def texts() -> Iterator[str]:
+        for task, text in merged_tasks(earlier, changed, alive, stats):
+            counts.add(task)
             stats.last_id = max(stats.last_id, int(task["id"]))
-            yield task
+            document_id = (task.get("data") or {}).get("document_id") if isinstance(task.get("data"), dict) else None
+            if CURATED_KEY in task or (isinstance(document_id, str) and document_id in decided):
+                # the curation project's decisions are attached afresh
+                task.pop(CURATED_KEY, None)
+                stats.curated += attach([task], decided)
+                text = None
+            yield text if text is not None else as_json(task)
 
-    sha256 = write_tasks(part, counts.counted(finished()))
-    return counts, stats, sha256
+    return counts, stats, write_tasks(part, texts())
 
 
 def _shown(tallies: Any) -> str:

@@ -6,6 +6,7 @@ project."""
 from __future__ import annotations
 
 import base64
+import shutil
 from pathlib import Path
 
 from label_studio_sdk import LabelStudio
@@ -23,10 +24,15 @@ WEBHOOK_ACTIONS = ["ANNOTATION_CREATED"]
 
 def project_backend(client: LabelStudio, project_id: int, model_dir: Path | str, schema: Schema, *,
                     every: int = 10, out_root: Path | str = "models", seed: int = 0) -> Backend:
-    """A backend serving ``model_dir`` that retrains from project ``project_id``'s annotations."""
+    """A backend serving ``model_dir`` that retrains from project ``project_id``'s annotations.
+
+    Its pulls are kept in ``<out_root>/.pulled/`` so that each retraining fetches only the tasks
+    changed since the last one."""
+    kept = Path(out_root) / ".pulled" / f"project-{project_id}.json"
 
     def fetch(path: Path) -> None:
-        pull(client=client, project_id=project_id, out=path)
+        pull(client=client, project_id=project_id, out=kept)
+        shutil.copyfile(kept, path)
 
     def refresh(preannotator: Preannotator) -> int:
         unannotated = [task.id for task in list_tasks(client, project_id) if task.annotations == 0]

@@ -38,7 +38,7 @@ from annotate.published.manifest import SIDECAR_KEYS
 from annotate.studio.api import find_project, get_project, server_url
 from annotate.studio.curation import attach, decisions
 from annotate.studio.incremental_pull import OVERLAP_SECONDS, FullPullNeeded, Merged, earlier_pull, pull_changes
-from annotate.studio.pulled_file import FileCounts, count, read_tasks, write_tasks
+from annotate.studio.pulled_file import FileCounts, as_json, count, read_tasks, write_tasks
 from annotate.studio.snapshot import download, take_snapshot
 
 PART_SUFFIX = ".part"
@@ -179,11 +179,11 @@ def _pull_everything(client: LabelStudio, project_id: int, out: Path, part: Path
 
         def with_decisions() -> Any:
             nonlocal curated
-            for task in read_tasks(part, out):
+            for task in counts.counted(read_tasks(part, out)):
                 curated += attach([task], decided)
-                yield task
+                yield as_json(task)
         try:
-            digest = write_tasks(rewritten, counts.counted(with_decisions()))
+            digest = write_tasks(rewritten, with_decisions())
             os.replace(rewritten, part)
         finally:
             rewritten.unlink(missing_ok=True)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from annotate.conversion.pseudonyms import identify
-from annotate.conversion.task_stream import iter_tasks
+from annotate.conversion.task_stream import iter_tasks, iter_tasks_with_text
 from annotate.errors import AnnotationError, ExportError
 from annotate.studio.changes import Tallies
 
@@ -29,8 +29,22 @@ def read_tasks(path: Path, out: Path) -> Iterator[dict[str, Any]]:
                           "pull again") from None
 
 
-def write_tasks(path: Path, tasks: Iterable[dict[str, Any]]) -> str:
-    """Write ``tasks`` to ``path`` as one JSON array, flushed to disk; the file's SHA-256."""
+def read_tasks_with_text(path: Path, out: Path) -> Iterator[tuple[dict[str, Any], str]]:
+    """The tasks of ``path`` one by one, each with its JSON text as the file has it."""
+    try:
+        yield from iter_tasks_with_text(path)
+    except AnnotationError as error:
+        raise ExportError(f"{path}, the earlier pull of {out}, is not a valid list of tasks ({error}); "
+                          "pull again with --full") from None
+
+
+def as_json(task: dict[str, Any]) -> str:
+    """A task's JSON text, encoded as Label Studio's export encodes it."""
+    return json.dumps(task, ensure_ascii=False)
+
+
+def write_tasks(path: Path, texts: Iterable[str]) -> str:
+    """Write tasks, given as JSON texts, to ``path`` as one JSON array, flushed to disk; the file's SHA-256."""
     digest = hashlib.sha256()
     with open(path, "wb") as handle:
         def write(chunk: bytes) -> None:
@@ -38,8 +52,8 @@ def write_tasks(path: Path, tasks: Iterable[dict[str, Any]]) -> str:
             digest.update(chunk)
 
         write(b"[")
-        for index, task in enumerate(tasks):
-            write((b", " if index else b"") + json.dumps(task, ensure_ascii=False).encode("utf-8"))
+        for index, text in enumerate(texts):
+            write((b", " if index else b"") + text.encode("utf-8"))
         write(b"]")
         handle.flush()
         os.fsync(handle.fileno())

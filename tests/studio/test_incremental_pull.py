@@ -13,6 +13,7 @@ from annotate.cli import main
 from annotate.release.export import export
 from annotate.scheme.schema import DOCUMENT_STANCE_NAME, TEXT_NAME
 from annotate.studio.api import list_tasks
+from annotate.studio.incremental_pull import MergeStats, merged_tasks
 from annotate.studio.pull import meta_path_for, pull
 from annotate.studio.push import push
 from tests.studio.test_pull import document, span, unique_title
@@ -153,3 +154,25 @@ def test_cli_pull_says_what_it_fetched_and_full_fetches_everything(
     assert main([*pulling, "--full"]) == 0
     printed = capsys.readouterr().out
     assert "only what changed" not in printed and "fetched every task" not in printed
+
+
+def test_the_merge_replaces_changed_tasks_leaves_out_deleted_ones_adds_new_ones_and_keeps_the_rest_verbatim(
+        tmp_path):
+    earlier = tmp_path / "earlier.json"
+    earlier.write_text(json.dumps([
+        {"id": 3, "data": {"text": "a"}, "annotations": [], "drafts": []},
+        {"id": 1, "data": {"text": "b"}, "annotations": [{"id": 1}], "drafts": [7]},
+        {"id": 2, "data": {"text": "c"}, "annotations": [], "drafts": []},
+        {"id": 4, "data": {"text": "d"}, "annotations": [], "drafts": []}], ensure_ascii=False), encoding="utf-8")
+    changed = {2: {"id": 2, "data": {"text": "c"}, "annotations": [{"id": 9}], "drafts": []},
+               6: {"id": 6, "data": {"text": "f"}, "annotations": [], "drafts": []},
+               5: {"id": 5, "data": {"text": "e"}, "annotations": [], "drafts": []}}
+    stats = MergeStats()
+
+    merged = list(merged_tasks(earlier, changed, {1, 2, 3, 5, 6}, stats))
+
+    assert [task["id"] for task, _ in merged] == [3, 1, 2, 5, 6]  # the earlier order, then the new by id
+    assert merged[0][1] == json.dumps({"id": 3, "data": {"text": "a"}, "annotations": [], "drafts": []})
+    assert merged[1] == ({"id": 1, "data": {"text": "b"}, "annotations": [{"id": 1}], "drafts": []}, None)
+    assert merged[2] == (changed[2], None)
+    assert (stats.changed, stats.new, stats.deleted) == (1, 2, 1)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
 import pytest
 
 from annotate.errors import ExportError
-from annotate.studio.pulled_file import count, read_tasks
+from annotate.studio.pulled_file import as_json, count, read_tasks, read_tasks_with_text, write_tasks
 
 GOLD = Path(__file__).resolve().parents[2] / "gold" / "seeds.json"
 
@@ -34,3 +35,18 @@ def test_a_download_that_is_not_a_list_of_tasks_is_an_export_error(tmp_path):
     part.write_text('[{"data": {"text": "x"}}, ', encoding="utf-8")
     with pytest.raises(ExportError, match="out.json is not a valid list of tasks"):
         count(read_tasks(part, tmp_path / "out.json"))
+
+
+def test_tasks_read_with_their_text_are_written_back_byte_for_byte(tmp_path):
+    tasks = [{"id": 1, "data": {"text": "Iran 😀 \r\n café"}, "annotations": [], "lead_time": 0.1 + 0.2},
+             {"id": 2, "data": {"text": "x"}, "annotations": [{"id": 5, "result": []}], "drafts": []}]
+    original = tmp_path / "snapshot.json"
+    # Label Studio's encoder: ", " between tasks, ": " after keys, no ASCII escapes
+    original.write_bytes(json.dumps(tasks, ensure_ascii=False).encode("utf-8"))
+
+    texts = [text for _, text in read_tasks_with_text(original, tmp_path / "out.json")]
+    digest = write_tasks(tmp_path / "again.json", texts)
+
+    assert (tmp_path / "again.json").read_bytes() == original.read_bytes()
+    assert digest == hashlib.sha256(original.read_bytes()).hexdigest()
+    assert write_tasks(tmp_path / "encoded.json", map(as_json, tasks)) == digest
