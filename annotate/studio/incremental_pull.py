@@ -139,7 +139,8 @@ def pull_changes(client: LabelStudio, project_id: int, earlier: EarlierPull, par
 def merged_tasks(earlier: Path, changed: Mapping[int, dict[str, Any]], alive: set[int] | None,
                  stats: MergeStats) -> Iterator[tuple[dict[str, Any], str | None]]:
     """The earlier file's tasks in their order, each changed one replaced and the deleted left out,
-    then the new tasks by id; each with its JSON text when it is the earlier file's, unchanged."""
+    then the new tasks; each with its JSON text when it is the earlier file's, unchanged (the file
+    is written in id order: :func:`annotate.studio.pulled_file.write_tasks`)."""
     stats.missing = set(changed)
     for task, text in read_tasks_with_text(earlier, earlier):
         task_id = int(task["id"])
@@ -163,7 +164,7 @@ def _write(earlier: Path, changed: Mapping[int, dict[str, Any]], alive: set[int]
            decided: Mapping[str, list[dict[str, Any]]], part: Path) -> tuple[FileCounts, MergeStats, str]:
     counts, stats = FileCounts(), MergeStats()
 
-    def texts() -> Iterator[str]:
+    def tasks() -> Iterator[tuple[int, str]]:
         for task, text in merged_tasks(earlier, changed, alive, stats):
             counts.add(task)
             stats.last_id = max(stats.last_id, int(task["id"]))
@@ -173,9 +174,9 @@ def _write(earlier: Path, changed: Mapping[int, dict[str, Any]], alive: set[int]
                 task.pop(CURATED_KEY, None)
                 stats.curated += attach([task], decided)
                 text = None
-            yield text if text is not None else as_json(task)
+            yield int(task["id"]), text if text is not None else as_json(task)
 
-    return counts, stats, write_tasks(part, texts())
+    return counts, stats, write_tasks(part, tasks())
 
 
 def _shown(tallies: Any) -> str:

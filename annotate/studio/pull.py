@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -38,7 +39,7 @@ from annotate.published.manifest import SIDECAR_KEYS
 from annotate.studio.api import find_project, get_project, server_url
 from annotate.studio.curation import attach, decisions
 from annotate.studio.incremental_pull import OVERLAP_SECONDS, FullPullNeeded, Merged, earlier_pull, pull_changes
-from annotate.studio.pulled_file import FileCounts, as_json, count, read_tasks, write_tasks
+from annotate.studio.pulled_file import FileCounts, as_json, count, read_tasks_with_text, write_tasks
 from annotate.studio.snapshot import download, take_snapshot
 
 PART_SUFFIX = ".part"
@@ -168,28 +169,25 @@ def pull(
 
 def _pull_everything(client: LabelStudio, project_id: int, out: Path, part: Path,
                      decided: dict[str, list[dict[str, Any]]], timeout: float) -> tuple[Any, str, FileCounts, int]:
-    """A snapshot of every task, downloaded to ``part`` (the curation decisions attached): the
-    snapshot, the file's SHA-256, its counts and the decisions attached."""
+    """A snapshot of every task, written to ``part`` in id order with the curation decisions
+    attached: the snapshot, the file's SHA-256, its counts and the decisions attached."""
     snapshot = take_snapshot(client, project_id, timeout)
-    digest = download(client, project_id, int(snapshot.id), part, timeout)
+    downloaded = part.with_name(part.name + ".download")
     counts = FileCounts()
     curated = 0
-    if decided:  # the curation project's decisions travel in the same file
-        rewritten = part.with_name(part.name + ".curated")
 
-        def with_decisions() -> Any:
-            nonlocal curated
-            for task in counts.counted(read_tasks(part, out)):
-                curated += attach([task], decided)
-                yield as_json(task)
-        try:
-            digest = write_tasks(rewritten, with_decisions())
-            os.replace(rewritten, part)
-        finally:
-            rewritten.unlink(missing_ok=True)
-    else:
-        for task in read_tasks(part, out):
+    def tasks() -> Iterator[tuple[int, str]]:
+        nonlocal curated
+        for task, text in read_tasks_with_text(downloaded, out):
             counts.add(task)
+            attached = attach([task], decided)  # the curation project's decisions travel in the same file
+            curated += attached
+            yield int(task["id"]), as_json(task) if attached else text
+    try:
+        download(client, project_id, int(snapshot.id), downloaded, timeout)
+        digest = write_tasks(part, tasks())
+    finally:
+        downloaded.unlink(missing_ok=True)
     return snapshot, digest, counts, curated
 
 
@@ -230,7 +228,7 @@ def _project(client: LabelStudio, title: str | None, project_id: int | None) -> 
 def _remove_stale_parts(out: Path) -> None:
     """Remove temp files that killed pulls of ``out`` left behind (their process is gone)."""
     remove_leftovers(out.parent if str(out.parent) else Path("."), f".{out.name}.", separator=".",
-                     suffixes=tuple(PART_SUFFIX + tail for tail in ("", ".meta.json", ".changes", ".curated")))
+                     suffixes=tuple(PART_SUFFIX + tail for tail in ("", ".meta.json", ".download", ".changes", ".ordered")))
 
 
 def _iso(value: Any) -> str | None:

@@ -43,20 +43,57 @@ def as_json(task: dict[str, Any]) -> str:
     return json.dumps(task, ensure_ascii=False)
 
 
-def write_tasks(path: Path, texts: Iterable[str]) -> str:
-    """Write tasks, given as JSON texts, to ``path`` as one JSON array, flushed to disk; the file's SHA-256."""
+def write_tasks(path: Path, tasks: Iterable[tuple[int, str]]) -> str:
+    """Write tasks, given as (id, JSON text), to ``path`` as one JSON array in the order of their
+    ids, flushed to disk; the file's SHA-256.
+
+    Label Studio's snapshots follow the database's order, which on PostgreSQL moves a task when it
+    is updated; in id order, the same tasks always give the same file (and the same dataset)."""
+    places: list[tuple[int, int, int]] = []  # id, byte offset, length
     digest = hashlib.sha256()
     with open(path, "wb") as handle:
+        offset = 0
+
         def write(chunk: bytes) -> None:
+            nonlocal offset
             handle.write(chunk)
             digest.update(chunk)
+            offset += len(chunk)
 
         write(b"[")
-        for index, text in enumerate(texts):
-            write((b", " if index else b"") + text.encode("utf-8"))
+        for index, (task_id, text) in enumerate(tasks):
+            if index:
+                write(b", ")
+            data = text.encode("utf-8")
+            places.append((task_id, offset, len(data)))
+            write(data)
         write(b"]")
         handle.flush()
+        if any(left[0] > right[0] for left, right in zip(places, places[1:])):
+            return _rewrite_in_order(path, sorted(places))
         os.fsync(handle.fileno())
+    return digest.hexdigest()
+
+
+def _rewrite_in_order(path: Path, places: list[tuple[int, int, int]]) -> str:
+    ordered = path.with_name(path.name + ".ordered")
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as source, open(ordered, "wb") as handle:
+            def write(chunk: bytes) -> None:
+                handle.write(chunk)
+                digest.update(chunk)
+
+            write(b"[")
+            for index, (_, offset, length) in enumerate(places):
+                source.seek(offset)
+                write((b", " if index else b"") + source.read(length))
+            write(b"]")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(ordered, path)
+    finally:
+        ordered.unlink(missing_ok=True)
     return digest.hexdigest()
 
 

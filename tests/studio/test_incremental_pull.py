@@ -39,7 +39,8 @@ def marked(doc_id: str, string: str, region: str) -> list[dict[str, Any]]:
 
 
 def data_files(root: Path) -> dict[str, str]:
-    return {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in sorted(root.rglob("*.parquet"))}
+    return {str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in sorted(root.rglob("*.parquet"))}
 
 
 @pytest.fixture
@@ -83,21 +84,22 @@ def test_a_second_pull_fetches_only_the_changed_tasks_and_writes_what_a_full_pul
 
     # overlap=0: only what changed after the first snapshot (by default, the five minutes before it too)
     second = pull(client=ls_client, project_id=project_id, out=out, overlap=0)
-    full = pull(client=ls_client, project_id=project_id, out=tmp_path / "full.json", full=True)
+    full = pull(client=ls_client, project_id=project_id, out=out.with_name("full.json"), full=True)  # same key
 
     assert second.incremental is not None and second.full_reason is None
     assert (second.incremental.changed, second.incremental.new, second.incremental.deleted) == (5, 1, 1)
     assert second.incremental.checked
     snapshot = ls_client.projects.exports.get(id=project_id, export_pk=second.export_id)
     assert snapshot.counters["task_number"] == 6  # d1, d2, d4, d5, d6 and the new d8: nothing else was read
-    assert as_pulled(out) == as_pulled(tmp_path / "full.json")
+    assert as_pulled(out) == as_pulled(full.path)
+    assert list(as_pulled(out)) == sorted(as_pulled(out))  # in id order, whatever the database's order
     assert (second.tasks, second.annotations, second.cancelled) == (full.tasks, full.annotations, full.cancelled)
     recorded = json.loads(meta_path_for(out).read_text(encoding="utf-8"))
     assert recorded["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest() == second.sha256
     assert recorded["pull"]["kind"] == "only what changed" and recorded["export_id"] == second.export_id
 
     export(out, schema=schema, out_root=tmp_path / "merged", version="1.0.0")
-    export(tmp_path / "full.json", schema=schema, out_root=tmp_path / "fetched", version="1.0.0")
+    export(full.path, schema=schema, out_root=tmp_path / "fetched", version="1.0.0")
     assert data_files(tmp_path / "merged") == data_files(tmp_path / "fetched")
 
 

@@ -44,9 +44,22 @@ def test_tasks_read_with_their_text_are_written_back_byte_for_byte(tmp_path):
     # Label Studio's encoder: ", " between tasks, ": " after keys, no ASCII escapes
     original.write_bytes(json.dumps(tasks, ensure_ascii=False).encode("utf-8"))
 
-    texts = [text for _, text in read_tasks_with_text(original, tmp_path / "out.json")]
+    texts = [(task["id"], text) for task, text in read_tasks_with_text(original, tmp_path / "out.json")]
     digest = write_tasks(tmp_path / "again.json", texts)
 
     assert (tmp_path / "again.json").read_bytes() == original.read_bytes()
     assert digest == hashlib.sha256(original.read_bytes()).hexdigest()
-    assert write_tasks(tmp_path / "encoded.json", map(as_json, tasks)) == digest
+    assert write_tasks(tmp_path / "encoded.json", [(task["id"], as_json(task)) for task in tasks]) == digest
+
+
+def test_tasks_are_written_in_the_order_of_their_ids_whatever_the_order_they_come_in(tmp_path):
+    tasks = [{"id": number, "data": {"text": f"article {number} ✓"}} for number in (5, 2, 9, 1)]
+    shuffled, ordered = tmp_path / "shuffled.json", tmp_path / "ordered.json"
+
+    digest = write_tasks(shuffled, [(task["id"], as_json(task)) for task in tasks])
+    write_tasks(ordered, [(task["id"], as_json(task)) for task in sorted(tasks, key=lambda task: task["id"])])
+
+    assert shuffled.read_bytes() == ordered.read_bytes()
+    assert digest == hashlib.sha256(ordered.read_bytes()).hexdigest()
+    assert [task["id"] for task in json.loads(shuffled.read_text(encoding="utf-8"))] == [1, 2, 5, 9]
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["ordered.json", "shuffled.json"]
