@@ -39,7 +39,7 @@ from annotate.published.manifest import SIDECAR_KEYS
 from annotate.studio.api import find_project, get_project, server_url
 from annotate.studio.curation import attach, decisions
 from annotate.studio.incremental_pull import OVERLAP_SECONDS, FullPullNeeded, Merged, earlier_pull, pull_changes
-from annotate.studio.pulled_file import FileCounts, as_json, count, read_tasks_with_text, write_tasks
+from annotate.studio.pulled_file import FileCounts, as_json, count, read_tasks, read_tasks_with_text, write_tasks
 from annotate.studio.snapshot import download, take_snapshot
 
 PART_SUFFIX = ".part"
@@ -173,22 +173,26 @@ def _pull_everything(client: LabelStudio, project_id: int, out: Path, part: Path
     attached: the snapshot, the file's SHA-256, its counts and the decisions attached."""
     snapshot = take_snapshot(client, project_id, timeout)
     downloaded = part.with_name(part.name + ".download")
-    counts = FileCounts()
-    curated = 0
-
-    def tasks() -> Iterator[tuple[int, str]]:
-        nonlocal curated
-        for task, text in read_tasks_with_text(downloaded, out):
-            counts.add(task)
-            attached = attach([task], decided)  # the curation project's decisions travel in the same file
-            curated += attached
-            yield int(task["id"]), as_json(task) if attached else text
     try:
-        download(client, project_id, int(snapshot.id), downloaded, timeout)
-        digest = write_tasks(part, tasks())
+        digest = download(client, project_id, int(snapshot.id), downloaded, timeout)
+        if not decided:  # the download itself, when Label Studio gave the tasks in id order
+            counts = FileCounts()
+            ids = [int(task["id"]) for task in counts.counted(read_tasks(downloaded, out))]
+            if all(left < right for left, right in zip(ids, ids[1:])):
+                os.replace(downloaded, part)
+                return snapshot, digest, counts, 0
+        counts, curated = FileCounts(), 0
+
+        def tasks() -> Iterator[tuple[int, str]]:
+            nonlocal curated
+            for task, text in read_tasks_with_text(downloaded, out):
+                counts.add(task)
+                attached = attach([task], decided)  # the curation project's decisions travel in the file
+                curated += attached
+                yield int(task["id"]), as_json(task) if attached else text
+        return snapshot, write_tasks(part, tasks()), counts, curated
     finally:
         downloaded.unlink(missing_ok=True)
-    return snapshot, digest, counts, curated
 
 
 def _changes(merged: Merged) -> Changes:
