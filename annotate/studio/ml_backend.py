@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import shutil
+import tempfile
 from pathlib import Path
 
 from label_studio_sdk import LabelStudio
@@ -26,11 +27,13 @@ def project_backend(client: LabelStudio, project_id: int, model_dir: Path | str,
                     every: int = 10, out_root: Path | str = "models", seed: int = 0) -> Backend:
     """A backend serving ``model_dir`` that retrains from project ``project_id``'s annotations.
 
-    Its pulls are kept in ``<out_root>/.pulled/`` so that each retraining fetches only the tasks
-    changed since the last one."""
-    kept = Path(out_root) / ".pulled" / f"project-{project_id}.json"
+    Its pulls are kept, while it serves, in a temp folder only this user can read (the raw file
+    names annotators by e-mail), so that each retraining fetches only the tasks changed since the
+    last one."""
+    pulls = tempfile.TemporaryDirectory(prefix="annotate-serve-pulls-")  # removed with the backend
 
     def fetch(path: Path) -> None:
+        kept = Path(pulls.name) / f"project-{project_id}.json"
         pull(client=client, project_id=project_id, out=kept)
         shutil.copyfile(kept, path)
 

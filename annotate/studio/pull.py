@@ -176,9 +176,10 @@ def _pull_everything(client: LabelStudio, project_id: int, out: Path, part: Path
     try:
         digest = download(client, project_id, int(snapshot.id), downloaded, timeout)
         if not decided:  # the download itself, when Label Studio gave the tasks in id order
-            counts = FileCounts()
-            ids = [int(task["id"]) for task in counts.counted(read_tasks(downloaded, out))]
-            if all(left < right for left, right in zip(ids, ids[1:])):
+            counts, last, in_order = FileCounts(), 0, True
+            for task in counts.counted(read_tasks(downloaded, out)):
+                in_order, last = in_order and int(task["id"]) > last, int(task["id"])
+            if in_order:
                 os.replace(downloaded, part)
                 return snapshot, digest, counts, 0
         counts, curated = FileCounts(), 0
@@ -232,7 +233,7 @@ def _project(client: LabelStudio, title: str | None, project_id: int | None) -> 
 def _remove_stale_parts(out: Path) -> None:
     """Remove temp files that killed pulls of ``out`` left behind (their process is gone)."""
     remove_leftovers(out.parent if str(out.parent) else Path("."), f".{out.name}.", separator=".",
-                     suffixes=tuple(PART_SUFFIX + tail for tail in ("", ".meta.json", ".download", ".changes", ".ordered")))
+                     suffixes=tuple(PART_SUFFIX + tail for tail in ("", ".download", ".changes", ".kept", ".ordered")))
 
 
 def _iso(value: Any) -> str | None:

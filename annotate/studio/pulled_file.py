@@ -29,13 +29,52 @@ def read_tasks(path: Path, out: Path) -> Iterator[dict[str, Any]]:
                           "pull again") from None
 
 
-def read_tasks_with_text(path: Path, out: Path) -> Iterator[tuple[dict[str, Any], str]]:
-    """The tasks of ``path`` one by one, each with its JSON text as the file has it."""
+def read_tasks_with_text(path: Path, out: Path, *, earlier: bool = False) -> Iterator[tuple[dict[str, Any], str]]:
+    """The tasks of ``path`` one by one, each with its JSON text as the file has it; ``earlier``:
+    ``path`` is the earlier pull of ``out`` (not a download)."""
     try:
         yield from iter_tasks_with_text(path)
     except AnnotationError as error:
-        raise ExportError(f"{path}, the earlier pull of {out}, is not a valid list of tasks ({error}); "
-                          "pull again with --full") from None
+        if earlier:
+            raise ExportError(f"{out}, the earlier pull, is not a valid list of tasks ({error}); "
+                              "pull again with --full") from None
+        raise ExportError(f"the export downloaded for {out} is not a valid list of tasks ({error}); "
+                          "pull again") from None
+
+
+class TaskStore:
+    """Tasks kept in a file and read back one by one by id: memory holds only where each one is."""
+
+    def __init__(self, path: Path, places: dict[int, tuple[int, int]]) -> None:
+        self.path, self.places = path, places
+
+    @classmethod
+    def of(cls, download: Path, path: Path, out: Path) -> TaskStore:
+        """The tasks of ``download`` (a snapshot downloaded for ``out``), kept in ``path``."""
+        places: dict[int, tuple[int, int]] = {}
+        with open(path, "wb") as handle:
+            for task, text in read_tasks_with_text(download, out):
+                data = text.encode("utf-8")
+                places[int(task["id"])] = (handle.tell(), len(data))
+                handle.write(data)
+        return cls(path, places)
+
+    def __contains__(self, task_id: int) -> bool:
+        return task_id in self.places
+
+    def __len__(self) -> int:
+        return len(self.places)
+
+    def ids(self) -> set[int]:
+        return set(self.places)
+
+    def get(self, task_id: int) -> tuple[dict[str, Any], str]:
+        """The task and its JSON text, as the snapshot had it."""
+        offset, length = self.places[task_id]
+        with open(self.path, "rb") as handle:
+            handle.seek(offset)
+            text = handle.read(length).decode("utf-8")
+        return json.loads(text), text
 
 
 def as_json(task: dict[str, Any]) -> str:

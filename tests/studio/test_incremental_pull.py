@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -13,12 +14,19 @@ from annotate.cli import main
 from annotate.release.export import export
 from annotate.scheme.schema import DOCUMENT_STANCE_NAME, TEXT_NAME
 from annotate.studio.api import list_tasks
-from annotate.studio.incremental_pull import MergeStats, merged_tasks
+from annotate.studio.changes import Tallies
+from annotate.studio.incremental_pull import FullPullNeeded, MergeStats, _check, _write, merged_tasks
+from annotate.studio.pulled_file import TaskStore
 from annotate.studio.pull import meta_path_for, pull
 from annotate.studio.push import push
 from tests.studio.test_pull import document, span, unique_title
 
 TEXTS = {f"d{number}": f"Moscow and Tehran met in round {number}. Iran waited for the S-300." for number in range(8)}
+
+
+def without_created_ago(path: Path) -> str:
+    """The file's text without the one field Label Studio computes at each snapshot."""
+    return re.sub(r'"created_ago": "[^"]*", ', "", path.read_text(encoding="utf-8"))
 
 
 def as_pulled(path: Path) -> dict[int, dict[str, Any]]:
@@ -91,7 +99,7 @@ def test_a_second_pull_fetches_only_the_changed_tasks_and_writes_what_a_full_pul
     assert second.incremental.checked
     snapshot = ls_client.projects.exports.get(id=project_id, export_pk=second.export_id)
     assert snapshot.counters["task_number"] == 6  # d1, d2, d4, d5, d6 and the new d8: nothing else was read
-    assert as_pulled(out) == as_pulled(full.path)
+    assert without_created_ago(out) == without_created_ago(full.path)  # byte for byte
     assert list(as_pulled(out)) == sorted(as_pulled(out))  # in id order, whatever the database's order
     assert (second.tasks, second.annotations, second.cancelled) == (full.tasks, full.annotations, full.cancelled)
     recorded = json.loads(meta_path_for(out).read_text(encoding="utf-8"))
@@ -125,7 +133,7 @@ def test_predictions_deleted_without_a_date_are_caught_by_the_counts_and_everyth
     second = pull(client=ls_client, project_id=project_id, out=out, overlap=0)
 
     assert second.incremental is None
-    assert "the project counts" in second.full_reason and "predictions" in second.full_reason
+    assert second.full_reason.startswith("7 predictions in the project, 8 in the merged file: ")
     assert as_pulled(out)[tasks["d0"]]["predictions"] == []
 
 
@@ -158,6 +166,12 @@ def test_cli_pull_says_what_it_fetched_and_full_fetches_everything(
     assert "only what changed" not in printed and "fetched every task" not in printed
 
 
+def store(tmp_path: Path, tasks: list[dict[str, Any]]) -> TaskStore:
+    download = tmp_path / "changes.json"
+    download.write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
+    return TaskStore.of(download, tmp_path / "kept", tmp_path / "out.json")
+
+
 def test_the_merge_replaces_changed_tasks_leaves_out_deleted_ones_adds_new_ones_and_keeps_the_rest_verbatim(
         tmp_path):
     earlier = tmp_path / "earlier.json"
@@ -166,9 +180,9 @@ def test_the_merge_replaces_changed_tasks_leaves_out_deleted_ones_adds_new_ones_
         {"id": 1, "data": {"text": "b"}, "annotations": [{"id": 1}], "drafts": [7]},
         {"id": 2, "data": {"text": "c"}, "annotations": [], "drafts": []},
         {"id": 4, "data": {"text": "d"}, "annotations": [], "drafts": []}], ensure_ascii=False), encoding="utf-8")
-    changed = {2: {"id": 2, "data": {"text": "c"}, "annotations": [{"id": 9}], "drafts": []},
-               6: {"id": 6, "data": {"text": "f"}, "annotations": [], "drafts": []},
-               5: {"id": 5, "data": {"text": "e"}, "annotations": [], "drafts": []}}
+    changed = store(tmp_path, [{"id": 2, "data": {"text": "c"}, "annotations": [{"id": 9}], "drafts": []},
+                               {"id": 6, "data": {"text": "f ✓"}, "annotations": [], "drafts": []},
+                               {"id": 5, "data": {"text": "e"}, "annotations": [], "drafts": []}])
     stats = MergeStats()
 
     merged = list(merged_tasks(earlier, changed, {1, 2, 3, 5, 6}, stats))
@@ -176,5 +190,34 @@ def test_the_merge_replaces_changed_tasks_leaves_out_deleted_ones_adds_new_ones_
     assert [task["id"] for task, _ in merged] == [3, 1, 2, 5, 6]  # the earlier order, then the new by id
     assert merged[0][1] == json.dumps({"id": 3, "data": {"text": "a"}, "annotations": [], "drafts": []})
     assert merged[1] == ({"id": 1, "data": {"text": "b"}, "annotations": [{"id": 1}], "drafts": []}, None)
-    assert merged[2] == (changed[2], None)
+    assert merged[2][0] == {"id": 2, "data": {"text": "c"}, "annotations": [{"id": 9}], "drafts": []}
+    assert merged[4][1] == json.dumps(merged[4][0], ensure_ascii=False)  # as the snapshot wrote it
     assert (stats.changed, stats.new, stats.deleted) == (1, 2, 1)
+
+
+def test_the_curators_decisions_are_attached_afresh_to_every_task_of_a_second_pull(tmp_path):
+    earlier = tmp_path / "earlier.json"
+    old = {"id": 9, "ground_truth": False, "curated": True, "result": []}
+    earlier.write_text(json.dumps([
+        {"id": 1, "data": {"document_id": "a"}, "annotations": [], "curated": [old]},
+        {"id": 2, "data": {"document_id": "b"}, "annotations": []},
+        {"id": 3, "data": {"document_id": "c"}, "annotations": []}]), encoding="utf-8")
+    new = {"id": 10, "ground_truth": False, "curated": True, "result": []}
+
+    counts, stats, _ = _write(earlier, store(tmp_path, []), None, {"b": [new]}, tmp_path / "part")
+
+    written = {task["data"]["document_id"]: task for task in json.loads((tmp_path / "part").read_text())}
+    assert "curated" not in written["a"] and written["b"]["curated"] == [new] and "curated" not in written["c"]
+    assert stats.curated == 1 and counts.tasks == 3
+
+
+def test_a_counter_that_did_not_move_while_pulling_must_match_the_merged_file():
+    project = Tallies(tasks=10, annotations=5, cancelled=1, ground_truth=0, predictions=10)
+    merged = Tallies(tasks=10, annotations=5, cancelled=1, ground_truth=0, predictions=9)
+
+    with pytest.raises(FullPullNeeded, match="10 predictions in the project, 9 in the merged file"):
+        _check(project, project, merged)
+    busy = Tallies(tasks=10, annotations=6, cancelled=1, ground_truth=0, predictions=10)
+    _check(project, busy, Tallies(tasks=10, annotations=5, cancelled=1, ground_truth=0, predictions=10))
+    with pytest.raises(FullPullNeeded, match="predictions"):  # annotations moved, predictions did not
+        _check(project, busy, merged)
