@@ -62,12 +62,10 @@ def slices_equal(texts: CodePoints, owners: np.ndarray, starts: np.ndarray, ends
     lengths = ends - starts
     if not np.array_equal(values.lengths, lengths):
         return False
-    shift = np.repeat(texts.bounds[owners] + starts - values.bounds[:-1], lengths)
-    return bool(np.array_equal(texts.codes[np.arange(len(values.codes)) + shift], values.codes))
+    return bool(np.array_equal(texts.codes[spread(texts.bounds[owners] + starts, lengths)], values.codes))
 
 
-def marked(size: int, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """Which of ``size`` positions lie in one of the ranges ``[starts[i], ends[i])``, which must
-    not overlap."""
-    steps = np.bincount(starts, minlength=size + 1) - np.bincount(ends, minlength=size + 1)
-    return np.cumsum(steps[:size]) > 0
+def spread(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The positions of the ranges ``[starts[i], starts[i] + lengths[i])``, one after the other."""
+    firsts = np.cumsum(lengths) - lengths  # where each range begins in the result
+    return np.arange(int(lengths.sum())) + np.repeat(starts - firsts, lengths)

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from annotate.text.tokens import flat_spans
-from annotate.validation.code_points import CodePoints, marked, slices_equal
+from annotate.validation.code_points import CodePoints, slices_equal, spread
 from annotate.validation.span_screen import Entities
 
 LIST_COLUMNS = ("tokens", "ner_tags", "token_starts", "token_ends")
@@ -49,16 +49,30 @@ def ner_passes(table: pa.Table, documents: list[str], texts: CodePoints, entitie
         return False
     first = texts.bounds[owners]
     starts, ends = first + starts, first + ends  # places in all texts end to end, still in order
-    size = len(texts.codes)
-    if texts.text(np.flatnonzero(~marked(size, starts, ends))).strip():
+    if _between(texts, starts, ends).strip():
         return False  # text in no token
     kept = _flat(entities)
     bounds = texts.bounds[entities.owners[kept]]
     entity_starts, entity_ends = bounds + entities.starts[kept], bounds + entities.ends[kept]
-    inside = marked(size + 1, starts + 1, ends)
-    if inside[entity_starts].any() or inside[entity_ends].any():
+    if _inside(starts, ends, entity_starts).any() or _inside(starts, ends, entity_ends).any():
         return False  # an entity boundary inside a token
     return bool(np.array_equal(_iob2(starts, ends, entity_starts, entity_ends, entities.labels[kept]), tag_ids))
+
+
+def _between(texts: CodePoints, starts: np.ndarray, ends: np.ndarray) -> str:
+    """Every character of ``texts`` outside the tokens (``starts``, ``ends``: ascending places
+    in the texts end to end), as one string."""
+    gap_starts = np.concatenate([[0], ends])
+    gap_ends = np.concatenate([starts, [len(texts.codes)]])
+    return texts.text(spread(gap_starts, gap_ends - gap_starts))
+
+
+def _inside(starts: np.ndarray, ends: np.ndarray, places: np.ndarray) -> np.ndarray:
+    """Whether each place lies inside a token (after its start, before its end)."""
+    token = np.searchsorted(starts, places, "right") - 1
+    found = token >= 0
+    token = np.where(found, token, 0)
+    return found & (starts[token] < places) & (places < ends[token])
 
 
 def _document_of_rows(document_ids: pa.Array, documents: list[str]) -> np.ndarray | None:
