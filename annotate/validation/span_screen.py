@@ -83,8 +83,8 @@ def spans_pass(rules: SpanRules, texts: CodePoints, row_texts: np.ndarray, entit
 
 
 def _keys(column: pa.Array, ids: pa.Array) -> pa.Array:
-    """``<row>\0<id>`` for each value of a list column (null where the id is): a region id
-    within its row."""
+    """The row number, a NUL and the id, for each value of a list column (null where the id
+    is): a region id within its row."""
     return pc.binary_join_element_wise(pc.cast(pc.list_parent_indices(column), pa.string()), ids, "\0")
 
 
