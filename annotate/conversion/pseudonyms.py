@@ -36,6 +36,7 @@ class AnnotatorNames:
         self.include_emails = include_emails
         self._digests = key.user_digests(server)
         self._emails: dict[int, str] = {}
+        self._keyed: dict[tuple[str, Any], str] = {}  # ("email" | "id", value) -> name: one keyed hash each
         self.unrecorded: set[int] = set()
 
     def name(self, completed_by: Any) -> str:
@@ -50,7 +51,7 @@ class AnnotatorNames:
         elif user_id is not None:
             email = self._emails.get(user_id)
         if email is not None:
-            return email.strip() if self.include_emails else self.key.name_of_email(email)
+            return email.strip() if self.include_emails else self._keyed_name("email", email)
         assert user_id is not None
         if user_id in self._digests:
             digest = self._digests[user_id]
@@ -59,7 +60,15 @@ class AnnotatorNames:
                                  "export a file that annotate pull wrote (it names the server)")
             return self.key.name_of_digest(digest)
         self.unrecorded.add(user_id)
-        return self.key.name_of_user_id(user_id)
+        return self._keyed_name("id", user_id)
+
+    def _keyed_name(self, kind: str, value: Any) -> str:
+        """The key's name for an e-mail or an unrecorded user id, hashed once per value."""
+        name = self._keyed.get((kind, value))
+        if name is None:
+            name = self.key.name_of_email(value) if kind == "email" else self.key.name_of_user_id(value)
+            self._keyed[kind, value] = name
+        return name
 
 
 def _identify(completed_by: Any) -> tuple[int | None, str | None]:

@@ -23,7 +23,7 @@ from annotate.scheme.schema import Schema
 from annotate.validation.row_checks import RowChecker
 
 Files = dict[str, dict[str, WrittenFile]]
-BATCH = 100  # documents per batch of tables
+BATCH = 500  # documents per batch of tables
 
 
 @contextmanager

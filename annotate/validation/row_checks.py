@@ -35,6 +35,7 @@ from annotate.published.counts import LabelCounter
 from annotate.scheme.features import CONFIGS, config_features, ner_tag_names
 from annotate.scheme.schema import Schema
 from annotate.text.tokens import flat_entities, iob2_tags
+from annotate.validation.batch_screen import BatchScreen
 from annotate.validation.findings import Findings
 from annotate.validation.loading import feature_differences
 from annotate.validation.row_reading import rows as _rows
@@ -118,10 +119,12 @@ class RowChecker:
         self.tag_names = ner_tag_names(schema)
         self.documents: dict[str, _Document] = {}
         self.counter = LabelCounter(schema)
+        self.counting = True  # check() counts labels, check_batch() does not
         self.checked: set[str] = set()  # configs whose every file was read
         self.ids: dict[str, dict[Any, tuple[Path, int]]] = {config: {} for config in CONFIGS}
         self.ner_current: _NerDocument | None = None
         self.failing: dict[str, str] = {}  # document id -> the first error of its rows
+        self.screen = BatchScreen(schema)
 
     def check(self, data_files: dict[str, dict[str, Path]]) -> DataSummary:
         """Check every file of ``data_files`` (config -> split -> Parquet file)."""
@@ -154,7 +157,29 @@ class RowChecker:
         split -> (the file they go to, the row their first row will be there, the table). The
         same checks as :meth:`check`, document by document, so memory stays flat: what a batch
         leaves behind is the documents' ids (a document id seen in an earlier batch is an
-        error) and the label counts."""
+        error); labels are not counted (the export counts its own). A batch that passes
+        :class:`~annotate.validation.batch_screen.BatchScreen` has nothing to report; only
+        the others are read row by row."""
+        self.counting = False
+        if self.screen.passes({config: {split: table for split, (_, _, table) in splits.items()}
+                               for config, splits in tables.items()}, self.ids["documents"]):
+            self._remember_documents(tables.get("documents", {}))
+        else:
+            self._read_batch(tables)
+        self.checked = set(CONFIGS)
+        self.documents = {}
+        for config in CONFIGS[1:]:  # their ids hold their document's id: unique once documents are
+            self.ids[config] = {}
+
+    def _remember_documents(self, splits: dict[str, tuple[Path, int, pa.Table]]) -> None:
+        """Keep the ids of a batch that passed, as reading its rows would have."""
+        seen = self.ids["documents"]
+        for path, first, table in splits.values():
+            for index, document_id in enumerate(table.column("id").to_pylist(), start=first):
+                seen[document_id] = (path, index)
+
+    def _read_batch(self, tables: dict[str, dict[str, tuple[Path, int, pa.Table]]]) -> None:
+        """The checks of :meth:`check_batch` row by row: each failure found and worded."""
         readers = {"documents": self._document, "ner": self._ner_row, "claims": self._claim_row,
                    "annotations": self._annotation_row}
         for config in CONFIGS:
@@ -165,9 +190,6 @@ class RowChecker:
                 self._finish_ner()
         self.checked = set(CONFIGS)
         self._finish()
-        self.documents = {}
-        for config in CONFIGS[1:]:  # their ids hold their document's id: unique once documents are
-            self.ids[config] = {}
 
     def check_features(self, config: str, path: Path) -> None:
         """Check that a written Parquet file has the schema's features."""
@@ -347,8 +369,9 @@ class RowChecker:
         self.documents[row["id"]] = _Document(split, at.file, at.row, text, entities,
                                               {item["id"]: (index, item) for index, item, _ in claims},
                                               list(annotators))
-        self.counter.add(GoldDocument(row["id"], tuple(entities), tuple(claim for _, _, claim in claims), stance,
-                                      tuple(annotators), row.get("policy") or ""))
+        if self.counting:
+            self.counter.add(GoldDocument(row["id"], tuple(entities), tuple(claim for _, _, claim in claims), stance,
+                                          tuple(annotators), row.get("policy") or ""))
 
     def _text_version(self, at: _At, text: str, row: dict) -> None:
         """The recorded checksum is the text's, and the version a whole number from 1 (when recorded)."""
