@@ -67,8 +67,8 @@ def how_pulled(result: PullResult) -> list[str]:
     """What a second pull fetched, or why it fetched everything."""
     changes = result.incremental
     if changes is not None:
-        return [f"only what changed since {changes.since}: {changes.changed} task(s) changed, {changes.new} new, "
-                f"{changes.deleted} deleted; the other tasks were kept from the earlier pull"]
+        return [f"only what changed since {changes.since}: {changes.changed} task(s) fetched again, "
+                f"{changes.new} new, {changes.deleted} deleted; the other tasks were kept from the earlier pull"]
     if result.full_reason:
         return [f"fetched every task: {result.full_reason}"]
     return []
