@@ -221,3 +221,19 @@ def test_a_counter_that_did_not_move_while_pulling_must_match_the_merged_file():
     _check(project, busy, Tallies(tasks=10, annotations=5, cancelled=1, ground_truth=0, predictions=10))
     with pytest.raises(FullPullNeeded, match="predictions"):  # annotations moved, predictions did not
         _check(project, busy, merged)
+
+
+def test_a_second_pull_leaves_no_view_and_removes_one_a_killed_pull_left_a_day_ago(ls_client, annotated, tmp_path):
+    project_id, _ = annotated
+    out = tmp_path / "annotations.json"
+    pull(client=ls_client, project_id=project_id, out=out)
+    left = ls_client.views.create(project=project_id, data={
+        "title": "annotate pull: changed tasks (pid 99, 2020-01-01 00:00:00 UTC)", "filters": {
+            "conjunction": "and", "items": []}})
+    mine = ls_client.views.create(project=project_id, data={"title": "my tab", "filters": {
+        "conjunction": "and", "items": []}})
+
+    assert pull(client=ls_client, project_id=project_id, out=out).incremental is not None
+
+    assert {view.id for view in ls_client.views.list(project=project_id)} == {mine.id}
+    assert left.id != mine.id
