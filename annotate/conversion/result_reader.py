@@ -192,7 +192,7 @@ class ResultReader:
         return _new_span(Span, (region_id, start, end, shown, label))
 
     def _well_formed(self, item: dict, name: str) -> Span | None:
-        """The span when every check passes (the common case, checked fast), else None."""
+        """The span when every check passes, else None (:meth:`_plain` reads the commonest case faster)."""
         try:  # subscripts: cheaper than .get, and a missing key or a value that is no dict fails
             value = item["value"]
             region_id, start, end, labels = item["id"], value["start"], value["end"], value["labels"]
