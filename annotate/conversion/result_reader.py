@@ -64,7 +64,7 @@ class ResultReader:
                 continue
             name = item.get("from_name")
             if name == ENTITIES_NAME or name == CLAIMS_NAME:
-                region = self.labels(item, position, name)
+                region = self._plain(item, name) or self.labels(item, position, name)
                 if region is not None:
                     self.regions[region.id] = region
             elif type(name) is str and name in self.rules.region_choices:
@@ -169,8 +169,30 @@ class ResultReader:
             return None
         return Span(region_id, start, end, self.text[start:end], label)
 
+    def _plain(self, item: dict, name: str) -> Span | None:
+        """The span of :meth:`labels` in the common case, checked fast: every check passes,
+        ``value.text`` is the text at the offsets, and no white space is at its edges; else None."""
+        try:
+            value = item["value"]
+            region_id, start, end, labels, shown = item["id"], value["start"], value["end"], value["labels"], value["text"]
+        except (KeyError, TypeError):
+            return None
+        text = self.text
+        if (type(value) is not dict or type(region_id) is not str or not region_id or type(start) is not int
+                or type(end) is not int or not 0 <= start < end <= len(text) or type(labels) is not list
+                or len(labels) != 1 or type(shown) is not str or shown != text[start:end]
+                or shown[0].isspace() or shown[-1].isspace()
+                or region_id in self.regions or region_id in self.bad_regions
+                or item.get("type", "labels") != "labels" or item.get("to_name", TEXT_NAME) != TEXT_NAME):
+            return None
+        label = labels[0]
+        if type(label) is not str or not (label in self.rules.entity_labels if name == ENTITIES_NAME
+                                          else label == self.rules.claim_label):
+            return None
+        return _new_span(Span, (region_id, start, end, shown, label))
+
     def _well_formed(self, item: dict, name: str) -> Span | None:
-        """The span when every check passes (the common case, checked fast), else None."""
+        """The span when every check passes, else None (:meth:`_plain` reads the commonest case faster)."""
         try:  # subscripts: cheaper than .get, and a missing key or a value that is no dict fails
             value = item["value"]
             region_id, start, end, labels = item["id"], value["start"], value["end"], value["labels"]
@@ -372,6 +394,9 @@ class ResultReader:
             if attributes[name] is None and (claim_id, name) not in self.bad_choices:
                 self.problem(claim_id, f"claim has no {name}; select it and pick one of "
                                        f"{rules.values_text[name]}; {FIX}")
+
+
+_new_span = tuple.__new__  # a Span without the Python-level __new__ of a named tuple
 
 
 def is_int(value: Any) -> bool:

@@ -6,9 +6,10 @@ is deterministic: the same annotations give the same gold record, ids included.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Hashable, Iterable
 from dataclasses import replace
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 
 from annotate.conversion.records import (
     Annotation,
@@ -82,20 +83,25 @@ def merge(record: DocumentRecord, schema: Schema) -> GoldDocument | None:
 
 def latest_per_annotator(annotations: Iterable[Annotation]) -> list[Annotation]:
     """Each annotator's most recently updated annotation, the most recent first."""
-    latest: dict[str, Annotation] = {}
-    for annotation in sorted(annotations, key=recency):
-        latest[annotation.annotator] = annotation
-    return sorted(latest.values(), key=recency, reverse=True)
+    annotations = list(annotations)
+    if len(annotations) == 1:
+        return annotations  # the common case: no time to read
+    latest: dict[str, tuple[tuple, Annotation]] = {}  # each time read once, not at each sort
+    for moment, annotation in sorted(((recency(annotation), annotation) for annotation in annotations),
+                                     key=itemgetter(0)):
+        latest[annotation.annotator] = moment, annotation
+    return [annotation for _, annotation in sorted(latest.values(), key=itemgetter(0), reverse=True)]
 
 
 def marked_by(record: DocumentRecord, gold: GoldDocument) -> tuple[list[int], list[int]]:
     """For each gold entity and each gold claim, how many annotators (their latest annotation)
     marked it: an entity with the same start, end and label, a claim with the same start and end."""
-    latest = latest_per_annotator(record.usable_annotations)
-    spans = [set(map(_span_key, annotation.entities)) for annotation in latest]
-    claims = [set(map(_claim_key, annotation.claims)) for annotation in latest]
-    return ([sum(_span_key(span) in keys for keys in spans) for span in gold.entities],
-            [sum(_claim_key(claim) in keys for keys in claims) for claim in gold.claims])
+    spans: Counter[tuple] = Counter()
+    claims: Counter[tuple] = Counter()
+    for annotation in latest_per_annotator(record.usable_annotations):  # each key once per annotator
+        spans.update(set(map(_span_key, annotation.entities)))
+        claims.update(set(map(_claim_key, annotation.claims)))
+    return [spans[key] for key in map(_span_key, gold.entities)], [claims[key] for key in map(_claim_key, gold.claims)]
 
 
 def content(annotation: Annotation) -> tuple:
