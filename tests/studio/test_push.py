@@ -28,6 +28,7 @@ from annotate.scheme.schema import ENTITIES_NAME, TEXT_NAME, Schema, parse_schem
 from annotate.studio.api import fetch_tasks, find_project, list_tasks
 from annotate.studio.push import push
 from annotate.studio.task_import import remove_duplicates, task_data
+from tests.processes import interruptible
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_FILE = ROOT / "schemas" / "arms_news.yaml"
@@ -455,7 +456,8 @@ def test_ctrl_c_during_a_push_says_how_many_documents_were_imported_and_running_
     corpus = write_corpus(tmp_path / "corpus", count)
     title = unique_title("ctrl-c")
     process = subprocess.Popen(cli_push(corpus, title, tmp_path / "data", "--batch-size", "2"),
-                               env=cli_env(label_studio), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               env=cli_env(label_studio), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=interruptible)
     try:
         wait_for_tasks(ls_client, title, at_least=4)
         assert process.poll() is None, "the push finished before it could be interrupted"

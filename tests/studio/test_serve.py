@@ -29,6 +29,7 @@ from annotate.learning.train import train
 from annotate.studio.api import list_tasks
 from annotate.studio.ml_backend import connect_backend, project_backend
 from annotate.studio.push import push
+from tests.processes import interruptible
 
 AUTH = BasicAuth("labelstudio", "s3cret-for-tests")
 
@@ -94,7 +95,8 @@ def test_cli_serve_listens_on_this_machine_with_basic_auth_and_prints_no_secret(
            "ANNOTATE_SERVE_USER": AUTH.user, "ANNOTATE_SERVE_PASSWORD": AUTH.password}
     process = subprocess.Popen([sys.executable, "-m", "annotate", "serve", "--model", str(blank.path), "--project",
                                 title, "--port", "0", "--data-dir", str(tmp_path), "--out", str(tmp_path / "models")],
-                               cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=interruptible)
     try:
         line = process.stdout.readline()
         match = re.search(r"at (http://127\.0\.0\.1:\d+) for project", line)
