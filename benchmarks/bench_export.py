@@ -10,7 +10,9 @@
    included), ``label_studio_sdk.converter.Converter`` JSON_MIN on that file (the baseline) and
    ``annotate.release.export.export`` of all four configs, validation's checks before publishing
    included, ``--repeat`` rounds; prints each round and the medians of the times and of the
-   ratios export / baseline (target: at most 1.0), and the part of the export spent in the checks.
+   ratios export / baseline (target: at most 1.0), of wall time and of CPU time (user + system,
+   less disturbed by other load), and the part of the export spent in the checks. annotate's
+   bytecode is compiled first, as ``pip install`` does: the SDK runs from compiled site-packages.
 3. Times validation's row checks on the written version config by config (documents alone, then
    with each other config; the differences are what each config's checks cost).
 4. Measures the peak memory of the export (``VmHWM``; Linux) in a fresh process at ``--tasks``
@@ -20,15 +22,18 @@
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import random
+import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -182,23 +187,44 @@ print(checking[0])
 """
 
 
-def _pinned(script: str, *args: str) -> tuple[float, str]:
-    """Wall time of ``python -c script args`` pinned to one core, and what it printed."""
-    started = time.perf_counter()
+@dataclass(frozen=True)
+class Timing:
+    """One timed process: wall seconds, and CPU seconds (user + system), which another
+    process's load on a noisy machine disturbs less than the wall time."""
+
+    wall: float
+    cpu: float
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _pinned(script: str, *args: str) -> tuple[Timing, str]:
+    """The time of ``python -c script args`` pinned to one core, and what it printed."""
+    cpu, started = _children_cpu(), time.perf_counter()
     completed = subprocess.run(["taskset", "-c", "0", sys.executable, "-c", script, *args], capture_output=True,
                                text=True, check=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    return time.perf_counter() - started, completed.stdout
+    return Timing(time.perf_counter() - started, _children_cpu() - cpu), completed.stdout
 
 
-def time_baseline(raw: Path, work: Path) -> float:
+def compile_toolkit() -> None:
+    """Compile annotate's bytecode (``__pycache__``, as ``pip install`` does), so that the export
+    process, like the SDK's from site-packages, does not compile its sources each time
+    (``PYTHONDONTWRITEBYTECODE`` would otherwise make every run compile them again)."""
+    compileall.compile_dir(ROOT / "annotate", quiet=1)
+
+
+def time_baseline(raw: Path, work: Path) -> Timing:
     return _pinned(_CONVERTER, str(raw), str(work / "json_min"), str(ROOT / "schemas" / "arms_news.yaml"))[0]
 
 
-def time_export(raw: Path, out: Path) -> tuple[float, float]:
-    """(seconds of the whole export process, seconds of it spent in validation's checks)."""
+def time_export(raw: Path, out: Path) -> tuple[Timing, float]:
+    """(the time of the whole export process, wall seconds of it spent in validation's checks)."""
     shutil.rmtree(out, ignore_errors=True)
-    seconds, printed = _pinned(_EXPORT, str(raw), str(out), str(ROOT / "schemas" / "arms_news.yaml"))
-    return seconds, float(printed.split()[-1])
+    timing, printed = _pinned(_EXPORT, str(raw), str(out), str(ROOT / "schemas" / "arms_news.yaml"))
+    return timing, float(printed.split()[-1])
 
 
 def time_checks(version: Path) -> dict[str, float]:
@@ -264,25 +290,35 @@ def main() -> int:
         print(f"synthetic export: {args.tasks} tasks, {raw.stat().st_size / 1e6:.1f} MB "
               f"(written in {time.perf_counter() - started:.1f} s)")
 
-        print(f"load average {os.getloadavg()[0]:.2f}; every timed process is pinned to core 0 (taskset -c 0)")
+        print(f"load average {os.getloadavg()[0]:.2f}; every timed process is pinned to core 0 (taskset -c 0); "
+              "annotate's bytecode compiled first, as pip install does")
+        compile_toolkit()
         if args.repeat:  # 0: memory only
             rounds = []
             for number in range(1, args.repeat + 1):
-                baseline = time_baseline(raw, work)
-                export, checks = time_export(raw, work / "exports")
+                if number % 2:  # each goes first in every other round: neither gains from the order
+                    baseline = time_baseline(raw, work)
+                    export, checks = time_export(raw, work / "exports")
+                else:
+                    export, checks = time_export(raw, work / "exports")
+                    baseline = time_baseline(raw, work)
                 rounds.append((baseline, export, checks))
-                print(f"round {number}: SDK Converter JSON_MIN {baseline:5.2f} s; annotate export {export:5.2f} s "
-                      f"(of which validation's checks {checks:5.2f} s); ratio {export / baseline:.2f}   "
-                      f"(load average {os.getloadavg()[0]:.2f})")
-            baseline, export, checks = (statistics.median(column) for column in zip(*rounds))
-            ratio = statistics.median(e / b for b, e, _ in rounds)
-            ratio_unchecked = statistics.median((e - c) / b for b, e, c in rounds)
+                print(f"round {number}: SDK Converter JSON_MIN {baseline.wall:5.2f} s (CPU {baseline.cpu:5.2f} s); "
+                      f"annotate export {export.wall:5.2f} s (CPU {export.cpu:5.2f} s; validation's checks "
+                      f"{checks:4.2f} s); ratio {export.wall / baseline.wall:.2f}, of CPU "
+                      f"{export.cpu / baseline.cpu:.2f}   (load average {os.getloadavg()[0]:.2f})")
+            median = statistics.median
+            ratio = median(e.wall / b.wall for b, e, _ in rounds)
+            cpu_ratio = median(e.cpu / b.cpu for b, e, _ in rounds)
+            ratio_unchecked = median((e.wall - c) / b.wall for b, e, c in rounds)
             print(f"median of {len(rounds)} rounds, one core:")
-            print(f"  SDK Converter JSON_MIN:                  {baseline:6.2f} s")
-            print(f"  annotate export, checks included:        {export:6.2f} s")
-            print(f"  of which validation's checks:            {checks:6.2f} s")
+            print(f"  SDK Converter JSON_MIN:                  {median(b.wall for b, _, _ in rounds):6.2f} s "
+                  f"(CPU {median(b.cpu for b, _, _ in rounds):.2f} s)")
+            print(f"  annotate export, checks included:        {median(e.wall for _, e, _ in rounds):6.2f} s "
+                  f"(CPU {median(e.cpu for _, e, _ in rounds):.2f} s)")
+            print(f"  of which validation's checks:            {median(c for _, _, c in rounds):6.2f} s")
             print(f"  ratio export / converter:                {ratio:6.2f}   (target <= 1.0); "
-                  f"without the checks {ratio_unchecked:.2f}")
+                  f"without the checks {ratio_unchecked:.2f}; of CPU time {cpu_ratio:.2f}")
             costs = time_checks(work / "exports" / "v1.0.0")
             print("validation's row checks by config (in this process): "
                   + ", ".join(f"{config} {seconds:.2f} s" for config, seconds in costs.items()))

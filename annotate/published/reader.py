@@ -15,16 +15,17 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
-from datasets import ClassLabel, Features, LargeList, List
 
 from annotate.corpus.identity import text_checksum
 from annotate.errors import AnnotateError, ExportError
 from annotate.filesystem import read_json_object
 from annotate.published.layout import CHANGELOG, MANIFEST, SCHEMA_FILE
 from annotate.published.versions import Version
-from annotate.scheme.features import class_label_names
+from annotate.scheme.arrow_schemas import METADATA_KEY, arrow_schema
+from annotate.scheme.features import ConfigFeatures, Feature, class_label_names
 from annotate.scheme.schema import Schema, parse_schema
 
 
@@ -91,7 +92,7 @@ def row_digests(files: Iterable[Path], key: str, columns: list[str]) -> dict[Any
     for file in files:
         try:
             parquet = pq.ParquetFile(file)
-            features = Features.from_arrow_schema(parquet.schema_arrow)
+            features = file_features(parquet.schema_arrow)
             for batch in parquet.iter_batches(columns=[key, *columns]):
                 for row in batch.to_pylist():
                     named = {column: named_labels(row[column], features[column]) for column in columns}
@@ -123,15 +124,56 @@ def texts_corrected(old_files: Iterable[Path], new_files: Iterable[Path]) -> lis
     return sorted((key, old[key][1], new[key][1]) for key in set(old) & set(new) if old[key][0] != new[key][0])
 
 
-def named_labels(value: Any, feature: Any) -> Any:
-    """``value`` with every ClassLabel id replaced by its name and null struct fields dropped."""
+def file_features(schema: pa.Schema) -> ConfigFeatures:
+    """The features of a Parquet file, in ``datasets``' JSON form: as its metadata records them
+    when they use the types the export writes and match the Arrow types (read without importing
+    ``datasets``), otherwise as ``datasets`` reads them (older forms such as ``Sequence``, no
+    metadata, or columns whose Arrow type is not the recorded feature's)."""
+    recorded = (schema.metadata or {}).get(METADATA_KEY.encode())
+    if recorded is not None:
+        try:
+            features = json.loads(recorded)["info"]["features"]
+        except (ValueError, KeyError, TypeError):
+            features = None
+        try:
+            if isinstance(features, dict) and _plain(features) and arrow_schema(features).equals(schema):
+                return features
+        except (ValueError, TypeError):  # a dtype Arrow does not know: datasets says what it makes of it
+            pass
+    from datasets import Features  # noqa: PLC0415 - a second to import: only for other forms
+
+    return Features.from_arrow_schema(schema).to_dict()
+
+
+def _plain(struct: dict[str, Any]) -> bool:
+    """Whether every feature of ``struct`` is a Value, ClassLabel, List or struct of these."""
+    for feature in struct.values():
+        if not isinstance(feature, dict):
+            return False
+        kind = feature.get("_type")
+        if kind == "List":
+            if not isinstance(feature.get("feature"), dict) or not _plain({"item": feature["feature"]}):
+                return False
+        elif kind is None:
+            if not _plain(feature):
+                return False
+        elif not ((kind == "Value" and isinstance(feature.get("dtype"), str))
+                  or (kind == "ClassLabel" and isinstance(feature.get("names"), list))):
+            return False
+    return True
+
+
+def named_labels(value: Any, feature: Feature) -> Any:
+    """``value`` with every ClassLabel id replaced by its name and null struct fields dropped;
+    ``feature`` in ``datasets``' JSON form (:func:`file_features`)."""
     if value is None:
         return None
-    if isinstance(feature, ClassLabel):
-        return feature.names[value]
-    if isinstance(feature, dict):
+    kind = feature.get("_type")
+    if kind == "ClassLabel":
+        return feature["names"][value]
+    if kind in ("List", "LargeList"):
+        return [named_labels(item, feature["feature"]) for item in value]
+    if kind is None:  # a struct
         return {name: named_labels(value[name], sub) for name, sub in feature.items()
                 if value.get(name) is not None}
-    if isinstance(feature, (List, LargeList)):
-        return [named_labels(item, feature.feature) for item in value]
     return value

@@ -15,12 +15,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
-from datasets import ClassLabel, Features, LargeList, List, Value
 
 from annotate.published.splits import SPLITS
 from annotate.release.gold_merge import POLICY_TEXT
 from annotate.release.parquet import WrittenFile
-from annotate.scheme.features import CONFIGS, DEFAULT_CONFIG, FIELD_DESCRIPTIONS, ROW_MEANING
+from annotate.scheme.features import (
+    CONFIGS,
+    DEFAULT_CONFIG,
+    FIELD_DESCRIPTIONS,
+    ROW_MEANING,
+    ConfigFeatures,
+    card_features,
+    type_name,
+)
 from annotate.scheme.schema import Schema
 
 NER_CONVENTIONS = """\
@@ -41,7 +48,7 @@ class CardFacts:
 
     schema: Schema
     version: str
-    features: dict[str, Features]
+    features: dict[str, ConfigFeatures]  # config -> columns, in datasets' JSON form
     files: dict[str, dict[str, WrittenFile]]  # config -> split -> file (splits with rows only)
     file_sizes: dict[str, int]  # data file path -> bytes
     counts: dict[str, int]
@@ -81,7 +88,7 @@ def hub_metadata(facts: CardFacts) -> dict[str, Any]:
         configs.append(entry)
         infos.append({
             "config_name": config,
-            "features": facts.features[config]._to_yaml_list(),
+            "features": card_features(facts.features[config]),
             "splits": [{"name": split, "num_bytes": splits[split].num_bytes, "num_examples": splits[split].rows}
                        for split in SPLITS if split in splits],
             "download_size": sum(facts.file_sizes[file.path] for file in splits.values()),
@@ -99,19 +106,6 @@ def hub_metadata(facts: CardFacts) -> dict[str, Any]:
         "configs": configs,
         "dataset_info": infos,
     }
-
-
-def _type(feature: Any) -> str:
-    if isinstance(feature, ClassLabel):
-        return "ClassLabel(" + ", ".join(feature.names) + ")"
-    if isinstance(feature, Value):
-        return feature.dtype
-    if isinstance(feature, (List, LargeList)):
-        inner = feature.feature
-        if isinstance(inner, dict):
-            return "list of {" + ", ".join(inner) + "}"
-        return f"list of {_type(inner)}"
-    return type(feature).__name__
 
 
 def _cell(text: str) -> str:
@@ -153,7 +147,7 @@ def _configs_section(facts: CardFacts) -> list[str]:
                                                        "has none)" for f in facts.schema.metadata}}
         for name, feature in facts.features[config].items():
             meaning = descriptions.get(name, f"claim attribute `{name}`")
-            lines.append(f"| `{name}` | {_cell(_type(feature))} | {_cell(meaning)} |")
+            lines.append(f"| `{name}` | {_cell(type_name(feature))} | {_cell(meaning)} |")
     return lines
 
 

@@ -26,12 +26,12 @@ import json
 import os
 import shutil
 import tempfile
+from importlib.metadata import version as installed_version
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import datasets
 import pyarrow
 
 from annotate import __version__
@@ -59,7 +59,8 @@ from annotate.release.disputes import record_points
 from annotate.release.gold_merge import merge
 from annotate.release.parquet import WrittenFile
 from annotate.release.row_writer import Files, RowWriter, fewer_collections
-from annotate.scheme.features import DEFAULT_CONFIG, class_label_names, config_features
+from annotate.scheme.arrow_schemas import config_arrow_schemas
+from annotate.scheme.features import DEFAULT_CONFIG, class_label_names, feature_dicts
 from annotate.scheme.guidelines import guidelines_markdown
 from annotate.scheme.schema import Schema
 from annotate.validation.findings import ERROR, Findings
@@ -209,9 +210,8 @@ def _build(request: _Request, schema: Schema, history: _History, work: Path,
     ``left_out`` (id -> why); raise if it holds problems (without quarantine) or no document
     to publish."""
     state = _Pass(ExportCounts(), LabelCounter(schema))
-    arrow_schemas = {config: features.arrow_schema for config, features in config_features(schema).items()}
     checker = RowChecker(schema, state.findings)
-    sink = RowWriter(work, schema, arrow_schemas, checker)
+    sink = RowWriter(work, schema, config_arrow_schemas(schema), checker)
     try:
         with fewer_collections():
             _stream(request, schema, state, sink, SplitAssigner(request.ratios, history.splits), names,
@@ -258,7 +258,7 @@ def _publish(request: _Request, schema: Schema, history: _History, state: _Pass,
     reasons = changes.reasons if changes is not None else []
     _write_texts(work, schema, chosen, state, diff, reasons, counts, latest, request.quarantine)
     facts = CardFacts(
-        schema=schema, version=str(chosen), features=config_features(schema), files=files,
+        schema=schema, version=str(chosen), features=feature_dicts(schema), files=files,
         file_sizes={f.path: (work / f.path).stat().st_size for s in files.values() for f in s.values()},
         counts=counts, label_counts=label_counts, ratios=request.ratios, source=state.source,
         toolkit_version=__version__, changes=summary_lines(str(chosen), diff, reasons, counts),
@@ -465,7 +465,7 @@ def _manifest(facts: CardFacts, files: dict[str, dict[str, WrittenFile]], latest
         "version": facts.version,
         "previous_version": str(latest.version) if latest else None,
         "default_config": DEFAULT_CONFIG,
-        "toolkit": {"name": "annotate", "version": __version__, "datasets": datasets.__version__,
+        "toolkit": {"name": "annotate", "version": __version__, "datasets": installed_version("datasets"),
                     "pyarrow": pyarrow.__version__},
         "schema": {"name": schema.name, "version": schema.version, "fingerprint": schema.fingerprint,
                    "file": SCHEMA_FILE},

@@ -84,8 +84,8 @@ class _SplitFile:
 class DatasetWriter:
     """Writes the Parquet files of every config under ``folder`` as rows arrive.
 
-    ``schemas`` maps each config to ``Features.arrow_schema`` (which carries the ``huggingface``
-    metadata); plain Arrow schemas keep this module free of ``datasets``.
+    ``schemas`` maps each config to its Arrow schema with the ``huggingface`` metadata
+    (:func:`annotate.scheme.arrow_schemas.config_arrow_schemas`).
     """
 
     def __init__(self, folder: Path, schemas: dict[str, pa.Schema]) -> None:

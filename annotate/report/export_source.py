@@ -15,13 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
-from datasets import Features
 
 from annotate.conversion.records import Annotation, Claim, DocumentRecord, Span
 from annotate.errors import ReportError
 from annotate.filesystem import read_json_object
 from annotate.published.layout import MANIFEST, SCHEMA_FILE
-from annotate.published.reader import named_labels
+from annotate.published.reader import file_features, named_labels
 from annotate.scheme.schema import Schema, load_schema
 
 
@@ -81,7 +80,7 @@ def _rows(file: Path, columns: list[str] | None) -> Iterator[dict[str, Any]]:
     """Rows of a Parquet file one row group at a time, ClassLabel ids read back as names."""
     try:
         parquet = pq.ParquetFile(file)
-        features = Features.from_arrow_schema(parquet.schema_arrow)
+        features = file_features(parquet.schema_arrow)
         for batch in parquet.iter_batches(columns=columns):
             for row in batch.to_pylist():
                 yield {name: named_labels(value, features[name]) if name in features else value

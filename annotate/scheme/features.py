@@ -1,4 +1,4 @@
-"""The ``datasets.Features`` of every exported config, generated from the schema.
+"""The features of every exported config, generated from the schema.
 
 Four configs, one Parquet file per config and split:
 
@@ -13,13 +13,26 @@ Four configs, one Parquet file per config and split:
 Every label is a ``ClassLabel`` whose names come from the schema, in schema order, so adding a
 label at the end keeps the integer ids of the others. Offsets are ``int32`` code points;
 Label Studio annotation ids are ``int64``. A missing stance or attribute is null.
+
+The features are written here in the JSON form that ``datasets`` itself writes and reads
+(``Features.to_dict()``, kept in every Parquet file's metadata): plain dicts, so that the export
+never imports ``datasets`` (a second of start-up). :func:`config_features` gives the
+``datasets.Features`` objects, for validation; :func:`card_features` the form of the card's
+YAML; :mod:`annotate.scheme.arrow_schemas` the Arrow schemas of the Parquet files. Tests
+prove each equal to what ``datasets`` makes of the same features.
 """
 
 from __future__ import annotations
 
-from datasets import ClassLabel, Features, List, Value
+from typing import TYPE_CHECKING, Any
 
 from annotate.scheme.schema import Schema
+
+if TYPE_CHECKING:
+    from datasets import Features
+
+Feature = dict[str, Any]  # one feature in datasets' JSON form: {"dtype": "string", "_type": "Value"}, ...
+ConfigFeatures = dict[str, Feature]  # column name -> feature, in column order
 
 CONFIGS = ("documents", "ner", "claims", "annotations")
 DEFAULT_CONFIG = "documents"
@@ -47,31 +60,37 @@ def class_label_names(schema: Schema) -> dict[str, tuple[str, ...]]:
     return names
 
 
-def _span(schema: Schema) -> dict:
-    return {
-        "id": Value("string"),
-        "start": Value("int32"),
-        "end": Value("int32"),
-        "text": Value("string"),
-        "label": ClassLabel(names=list(schema.entity_labels)),
-    }
+def value(dtype: str) -> Feature:
+    """A ``datasets.Value`` of the Arrow type ``dtype``."""
+    return {"dtype": dtype, "_type": "Value"}
 
 
-def _attributes(schema: Schema) -> dict:
-    return {a.name: ClassLabel(names=list(a.values)) for a in schema.claims.attributes}
+def class_label(names: tuple[str, ...] | list[str]) -> Feature:
+    """A ``datasets.ClassLabel``: integer ids for ``names``, in that order."""
+    return {"names": list(names), "_type": "ClassLabel"}
 
 
-def _claim(schema: Schema) -> dict:
-    return {
-        "id": Value("string"),
-        "start": Value("int32"),
-        "end": Value("int32"),
-        "text": Value("string"),
-        "claimant_id": Value("string"),
-        "claimant": Value("string"),
-        "stance": ClassLabel(names=list(schema.stance.values)),
-        **_attributes(schema),
-    }
+def list_of(feature: Feature) -> Feature:
+    """A ``datasets.List`` of ``feature`` (a struct when ``feature`` is a dict of columns)."""
+    return {"feature": feature, "_type": "List"}
+
+
+STRING = value("string")
+INT32 = value("int32")
+
+
+def _span(schema: Schema) -> Feature:
+    return {"id": STRING, "start": INT32, "end": INT32, "text": STRING,
+            "label": class_label(schema.entity_labels)}
+
+
+def _attributes(schema: Schema) -> Feature:
+    return {a.name: class_label(a.values) for a in schema.claims.attributes}
+
+
+def _claim(schema: Schema) -> Feature:
+    return {"id": STRING, "start": INT32, "end": INT32, "text": STRING, "claimant_id": STRING,
+            "claimant": STRING, "stance": class_label(schema.stance.values), **_attributes(schema)}
 
 
 TEXT_VERSION_COLUMNS = ("text_sha256", "text_version")  # in documents; earlier published versions lack them
@@ -79,60 +98,98 @@ TEXT_VERSION_COLUMNS = ("text_sha256", "text_version")  # in documents; earlier 
 PROVENANCE_COLUMNS = ("entities_marked_by", "claims_marked_by")
 
 
-def config_features(schema: Schema, *, text_versions: bool = True, provenance: bool = True) -> dict[str, Features]:
-    """The features of the four configs, keyed by config name (``documents`` first).
+def feature_dicts(schema: Schema, *, text_versions: bool = True, provenance: bool = True) -> dict[str, ConfigFeatures]:
+    """The features of the four configs in ``datasets``' JSON form, keyed by config name
+    (``documents`` first); each config's columns in order.
 
     Versions published before documents recorded their text's checksum and version
     (``text_versions=False``) or how many annotators marked each entity and claim
     (``provenance=False``) stay valid as published: these give their features."""
-    stance = ClassLabel(names=list(schema.stance.values))
-    documents = Features({
-        "id": Value("string"),
-        "title": Value("string"),
-        "text": Value("string"),
-        "source": Value("string"),
-        **({"text_sha256": Value("string"), "text_version": Value("int32")} if text_versions else {}),
-        "entities": List(_span(schema)),
-        "claims": List(_claim(schema)),
+    stance = class_label(schema.stance.values)
+    documents = {
+        "id": STRING,
+        "title": STRING,
+        "text": STRING,
+        "source": STRING,
+        **({"text_sha256": STRING, "text_version": INT32} if text_versions else {}),
+        "entities": list_of(_span(schema)),
+        "claims": list_of(_claim(schema)),
         "stance": stance,
-        "annotators": List(Value("string")),
-        "policy": Value("string"),
-        "entities_marked_by": List(Value("int32")),
-        "claims_marked_by": List(Value("int32")),
-        **{field.name: Value(METADATA_VALUE_TYPES[field.type]) for field in schema.metadata},
-    })
-    if not provenance:
-        documents = Features({name: feature for name, feature in documents.items() if name not in PROVENANCE_COLUMNS})
-    ner = Features({
-        "id": Value("string"),
-        "document_id": Value("string"),
-        "tokens": List(Value("string")),
-        "ner_tags": List(ClassLabel(names=list(ner_tag_names(schema)))),
-        "token_starts": List(Value("int32")),
-        "token_ends": List(Value("int32")),
-    })
-    claims = Features({
-        "id": Value("string"),
-        "document_id": Value("string"),
-        "claim_id": Value("string"),
-        "claim": Value("string"),
-        "context": Value("string"),
-        "claimant": Value("string"),
-        "target": Value("string"),
+        "annotators": list_of(STRING),
+        "policy": STRING,
+        **({"entities_marked_by": list_of(INT32), "claims_marked_by": list_of(INT32)} if provenance else {}),
+        **{field.name: value(METADATA_VALUE_TYPES[field.type]) for field in schema.metadata},
+    }
+    ner = {
+        "id": STRING,
+        "document_id": STRING,
+        "tokens": list_of(STRING),
+        "ner_tags": list_of(class_label(ner_tag_names(schema))),
+        "token_starts": list_of(INT32),
+        "token_ends": list_of(INT32),
+    }
+    claims = {
+        "id": STRING,
+        "document_id": STRING,
+        "claim_id": STRING,
+        "claim": STRING,
+        "context": STRING,
+        "claimant": STRING,
+        "target": STRING,
         "stance": stance,
         **_attributes(schema),
-    })
-    annotations = Features({
-        "id": Value("string"),
-        "document_id": Value("string"),
-        "annotator": Value("string"),
-        "ground_truth": Value("bool"),
-        "lead_time": Value("float64"),
-        "entities": List(_span(schema)),
-        "claims": List(_claim(schema)),
+    }
+    annotations = {
+        "id": STRING,
+        "document_id": STRING,
+        "annotator": STRING,
+        "ground_truth": value("bool"),
+        "lead_time": value("float64"),
+        "entities": list_of(_span(schema)),
+        "claims": list_of(_claim(schema)),
         "stance": stance,
-    })
+    }
     return {"documents": documents, "ner": ner, "claims": claims, "annotations": annotations}
+
+
+def config_features(schema: Schema, *, text_versions: bool = True, provenance: bool = True) -> dict[str, Features]:
+    """:func:`feature_dicts` as ``datasets.Features`` (which this imports)."""
+    from datasets import Features  # noqa: PLC0415 - a second to import: only validation needs the objects
+
+    return {config: Features.from_dict(columns)
+            for config, columns in feature_dicts(schema, text_versions=text_versions, provenance=provenance).items()}
+
+
+def card_features(columns: ConfigFeatures) -> list[dict[str, Any]]:
+    """The ``dataset_info.features`` list of a dataset card: what ``Features._to_yaml_list()``
+    writes (value types by name, lists by their item, class label names keyed by id)."""
+    return [{"name": name, **_card_feature(feature)} for name, feature in columns.items()]
+
+
+def _card_feature(feature: Feature) -> dict[str, Any]:
+    kind = feature.get("_type")
+    if kind == "Value":
+        return {"dtype": feature["dtype"]}
+    if kind == "ClassLabel":
+        return {"dtype": {"class_label": {"names": {str(i): name for i, name in enumerate(feature["names"])}}}}
+    if kind == "List":
+        item = _card_feature(feature["feature"])
+        only = next(iter(item)) if len(item) == 1 else None
+        return {"list": item[only] if only in ("dtype", "struct") else item}
+    return {"struct": card_features(feature)}
+
+
+def type_name(feature: Feature) -> str:
+    """A feature's type for people: ``string``, ``ClassLabel(A, B)``, ``list of {id, start}``."""
+    kind = feature.get("_type")
+    if kind == "ClassLabel":
+        return "ClassLabel(" + ", ".join(feature["names"]) + ")"
+    if kind == "Value":
+        return feature["dtype"]
+    if kind == "List":
+        item = feature["feature"]
+        return "list of {" + ", ".join(item) + "}" if "_type" not in item else f"list of {type_name(item)}"
+    return "struct"
 
 
 # The Arrow type of each documents.metadata type of the schema (every such column is nullable).

@@ -26,18 +26,17 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from datasets import Features
 
 from annotate.conversion.problems import SHOWN
 from annotate.conversion.records import Claim, GoldDocument, Span
 from annotate.corpus.identity import text_checksum
 from annotate.published.counts import LabelCounter
-from annotate.scheme.features import CONFIGS, config_features, ner_tag_names
+from annotate.scheme.arrow_schemas import config_arrow_schemas
+from annotate.scheme.features import CONFIGS, feature_dicts, ner_tag_names
 from annotate.scheme.schema import Schema
 from annotate.text.tokens import flat_entities, iob2_tags
 from annotate.validation.batch_screen import BatchScreen
 from annotate.validation.findings import Findings
-from annotate.validation.loading import feature_differences
 from annotate.validation.row_reading import rows as _rows
 from annotate.validation.row_reading import table_rows as _table_rows
 
@@ -113,7 +112,8 @@ class RowChecker:
                  provenance: bool = True) -> None:
         self.schema = schema
         self.findings = findings
-        self.features = config_features(schema, text_versions=text_versions, provenance=provenance)
+        self.features = feature_dicts(schema, text_versions=text_versions, provenance=provenance)
+        self.arrow_schemas = config_arrow_schemas(schema, text_versions=text_versions, provenance=provenance)
         self.entity_names = schema.entity_labels
         self.stance_names = schema.stance.values
         self.tag_names = ner_tag_names(schema)
@@ -211,16 +211,36 @@ class RowChecker:
     def _readable(self, config: str, path: Path) -> bool:
         """Whether ``path`` is Parquet with the schema's features (then its rows are read)."""
         try:
-            found = Features.from_arrow_schema(pq.ParquetFile(path).schema_arrow)
-        except (OSError, ValueError, TypeError, KeyError) as error:
-            self.findings.error(path, f"cannot be read as Parquet with datasets features ({error}); "
-                                      "rows not checked", config=config)
-            return False
-        differences = feature_differences(self.features[config], found)
+            found = pq.ParquetFile(path).schema_arrow
+        except (OSError, ValueError) as error:
+            return self._unreadable(config, path, error)
+        expected = self.arrow_schemas[config]
+        if found.equals(expected) and found.metadata == expected.metadata:
+            return True  # the Arrow types and features the export writes: nothing to compare
+        return self._same_features(config, path, found)
+
+    def _same_features(self, config: str, path: Path, found: pa.Schema) -> bool:
+        """Whether the features ``datasets`` reads from the Arrow schema ``found`` are the
+        schema's; every difference is an error."""
+        # datasets takes a second to import: only a file unlike what the export writes needs it
+        from datasets import Features  # noqa: PLC0415
+
+        from annotate.validation.loading import feature_differences  # noqa: PLC0415 - imports datasets
+
+        try:
+            features = Features.from_arrow_schema(found)
+        except (ValueError, TypeError, KeyError) as error:
+            return self._unreadable(config, path, error)
+        differences = feature_differences(Features.from_dict(self.features[config]), features)
         for where, difference in differences:
             self.findings.error(path, f"the file's features differ from the schema's at {where}: {difference}; "
                                       "rows not checked", config=config, field=where)
         return not differences
+
+    def _unreadable(self, config: str, path: Path, error: Exception) -> bool:
+        self.findings.error(path, f"cannot be read as Parquet with datasets features ({error}); rows not checked",
+                            config=config)
+        return False
 
     def _row_of_document(self, config: str, split: str, at: _At, row: dict) -> tuple[_Document, _At] | None:
         """Check the id of a row of ``config`` (not ``documents``) and find its document; the

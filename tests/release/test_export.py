@@ -340,6 +340,31 @@ def test_added_documents_need_a_minor_step_whichever_way_the_version_is_given(tm
     assert result.version == "1.1.0" and result.reasons == ["3 document(s) added"]
 
 
+_WITHOUT_DATASETS = """
+import sys
+from annotate.cli import main
+codes = [main(["export", "--input", path, "--schema", sys.argv[1], "--out", sys.argv[2], "--bump", "auto"])
+         for path in sys.argv[3:]]
+print(codes, sorted(name for name in sys.modules if name.split(".")[0] == "datasets"))
+"""
+
+
+def test_exports_with_and_without_an_earlier_version_never_import_datasets(tmp_path):
+    """datasets takes a second to import: the export writes its features, card and checks
+    without it, also when it compares rows with an earlier version."""
+    first = realistic_export(fillers=3)
+    corrected = copy.deepcopy(first)
+    corrected[0]["annotations"][0]["result"] = corrected[0]["annotations"][0]["result"][1:]
+    raws = [write_export(tmp_path / "v1.json", first), write_export(tmp_path / "v2.json", corrected)]
+    completed = subprocess.run([sys.executable, "-c", _WITHOUT_DATASETS, str(SCHEMA_FILE), str(tmp_path / "exports"),
+                                *map(str, raws)], capture_output=True, text=True, check=True, cwd=ROOT,
+                               env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert completed.stdout.splitlines()[-1] == "[0, 0] []"
+    assert sorted(p.name for p in (tmp_path / "exports").iterdir()) == ["v1.0.0", "v1.0.1"]
+    assert "changed" in (tmp_path / "exports" / "v1.0.1" / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert validate(tmp_path / "exports").ok
+
+
 def test_corrections_only_are_a_patch_and_the_changelog_says_what_moved(tmp_path, schema):
     root = tmp_path / "exports"
     first = realistic_export(fillers=3)

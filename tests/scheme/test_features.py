@@ -21,7 +21,17 @@ from annotate.published.splits import (
     parse_ratios,
 )
 from annotate.release.rows import TableBuilder
-from annotate.scheme.features import CONFIGS, class_label_names, config_features, ner_tag_names
+from annotate.scheme.arrow_schemas import config_arrow_schemas
+from annotate.scheme.features import (
+    CONFIGS,
+    METADATA_VALUE_TYPES,
+    card_features,
+    class_label_names,
+    config_features,
+    feature_dicts,
+    ner_tag_names,
+    type_name,
+)
 from annotate.scheme.schema import parse_schema
 from annotate.text.sentences import covering, merge_across, sentence_spans
 from annotate.text.tokens import flat_entities, iob2_tags, tokenize
@@ -63,6 +73,34 @@ def test_offsets_are_32_bit_and_annotation_ids_are_server_independent_strings(sc
     assert features["ner"]["token_starts"].feature.dtype == "int32"
     assert features["annotations"]["id"].dtype == "string"
     assert not {"created_at", "updated_at"} & set(features["annotations"])
+
+
+def _every_kind_of_column(schema):
+    """The schema with a document metadata field of every type and a claim attribute more."""
+    raw = copy.deepcopy(schema.source)
+    raw["documents"]["metadata"] = [{"name": f"m_{kind}", "type": kind, "description": f"A {kind}."}
+                                    for kind in METADATA_VALUE_TYPES]
+    attribute = copy.deepcopy(raw["claims"]["attributes"][0])
+    attribute["name"] = "source_kind"
+    raw["claims"]["attributes"].append(attribute)
+    return parse_schema(raw)
+
+
+@pytest.mark.parametrize("versions", [{}, {"text_versions": False}, {"provenance": False}])
+def test_plain_features_are_what_datasets_makes_of_them_byte_for_byte(schema, versions):
+    """The export writes features without importing datasets: its Arrow schemas (metadata
+    included), card YAML and type names must be the ones datasets gives for the same features."""
+    for variant in (schema, _every_kind_of_column(schema)):
+        plain = feature_dicts(variant, **versions)
+        arrow = config_arrow_schemas(variant, **versions)
+        for config, features in config_features(variant, **versions).items():
+            assert features.to_dict() == plain[config]
+            assert arrow[config].equals(features.arrow_schema, check_metadata=True)
+            assert arrow[config].metadata == features.arrow_schema.metadata  # the same JSON bytes
+            assert card_features(plain[config]) == features._to_yaml_list()
+    assert type_name(plain["documents"]["entities"]) == "list of {id, start, end, text, label}"
+    assert type_name(plain["ner"]["ner_tags"]) == "list of ClassLabel(" + ", ".join(ner_tag_names(schema)) + ")"
+    assert type_name(plain["documents"]["m_date"]) == "date32"
 
 
 def test_features_survive_the_card_yaml_and_the_parquet_metadata(schema):
