@@ -25,7 +25,7 @@ from annotate.filesystem import read_json_object
 from annotate.published.layout import CHANGELOG, MANIFEST, SCHEMA_FILE
 from annotate.published.versions import Version
 from annotate.scheme.arrow_schemas import METADATA_KEY, arrow_schema
-from annotate.scheme.features import ConfigFeatures, Feature, class_label_names
+from annotate.scheme.features import WRITTEN_VALUE_TYPES, ConfigFeatures, Feature, class_label_names
 from annotate.scheme.schema import Schema, parse_schema
 
 
@@ -146,19 +146,23 @@ def file_features(schema: pa.Schema) -> ConfigFeatures:
 
 
 def _plain(struct: dict[str, Any]) -> bool:
-    """Whether every feature of ``struct`` is a Value, ClassLabel, List or struct of these."""
+    """Whether every feature of ``struct`` is in a form the export writes: a Value of one of
+    its types, a ClassLabel of distinct names, a List or a struct of these, with no other key."""
     for feature in struct.values():
         if not isinstance(feature, dict):
             return False
         kind = feature.get("_type")
-        if kind == "List":
-            if not isinstance(feature.get("feature"), dict) or not _plain({"item": feature["feature"]}):
-                return False
-        elif kind is None:
-            if not _plain(feature):
-                return False
-        elif not ((kind == "Value" and isinstance(feature.get("dtype"), str))
-                  or (kind == "ClassLabel" and isinstance(feature.get("names"), list))):
+        if kind is None:
+            plain = bool(feature) and _plain(feature)
+        elif kind == "Value":
+            plain = feature.keys() == {"dtype", "_type"} and feature["dtype"] in WRITTEN_VALUE_TYPES
+        elif kind == "ClassLabel":
+            names = feature.get("names")
+            plain = (feature.keys() == {"names", "_type"} and isinstance(names, list)
+                     and all(isinstance(name, str) for name in names) and len(set(names)) == len(names))
+        else:
+            plain = kind == "List" and feature.keys() == {"feature", "_type"} and _plain({"item": feature["feature"]})
+        if not plain:
             return False
     return True
 

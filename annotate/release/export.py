@@ -26,9 +26,9 @@ import json
 import os
 import shutil
 import tempfile
-from importlib.metadata import version as installed_version
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from importlib.metadata import version as installed_version
 from pathlib import Path
 from typing import Any
 

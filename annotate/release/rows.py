@@ -1,6 +1,6 @@
 """Arrow tables of the four configs, built for a batch of documents at a time.
 
-Tables follow :func:`annotate.scheme.features.config_features` field by field, labels encoded as
+Tables follow :func:`annotate.scheme.arrow_schemas.config_arrow_schemas` field by field, labels encoded as
 ClassLabel ids. ``documents`` and ``annotations`` come from the records and their gold merge;
 ``ner`` and ``claims`` are derived from the ``documents`` table alone (its ids, texts, entities
 and claims).

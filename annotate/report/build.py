@@ -63,7 +63,7 @@ def build_report(path: Path, schema: Schema) -> Report:
     """
     path = Path(path)
     if path.is_dir():
-        # datasets and pyarrow are imported only for an export folder
+        # pyarrow is imported only for an export folder
         from annotate.report.export_source import export_source, read_export
 
         documents, schema = read_export(path, schema)

@@ -176,7 +176,9 @@ def _card_feature(feature: Feature) -> dict[str, Any]:
         item = _card_feature(feature["feature"])
         only = next(iter(item)) if len(item) == 1 else None
         return {"list": item[only] if only in ("dtype", "struct") else item}
-    return {"struct": card_features(feature)}
+    if kind is None:
+        return {"struct": card_features(feature)}
+    raise ValueError(f"no card form for a feature of type {kind!r}")
 
 
 def type_name(feature: Feature) -> str:
@@ -189,12 +191,16 @@ def type_name(feature: Feature) -> str:
     if kind == "List":
         item = feature["feature"]
         return "list of {" + ", ".join(item) + "}" if "_type" not in item else f"list of {type_name(item)}"
-    return "struct"
+    if kind is None:
+        return "{" + ", ".join(feature) + "}"
+    raise ValueError(f"no type name for a feature of type {kind!r}")
 
 
 # The Arrow type of each documents.metadata type of the schema (every such column is nullable).
 METADATA_VALUE_TYPES = {"string": "string", "integer": "int64", "number": "float64", "boolean": "bool",
                         "date": "date32"}
+# Every Value type the export writes.
+WRITTEN_VALUE_TYPES = frozenset({"int32", *METADATA_VALUE_TYPES.values()})
 
 
 ROW_MEANING = {

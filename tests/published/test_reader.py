@@ -52,6 +52,26 @@ def test_other_forms_are_read_as_datasets_reads_them(recorded):
         assert named == {"id": "d1", "entities": [{"id": "e1", "start": 0, "label": 1}], "stance": None}
 
 
+@pytest.mark.parametrize("recorded", [
+    {**FEATURES.to_dict(), "id": {"dtype": "str", "_type": "Value"}},  # not an Arrow type name
+    {**FEATURES.to_dict(), "stance": {"names": ["FAVOR", "FAVOR"], "_type": "ClassLabel"}},
+], ids=["unknown-dtype", "duplicate-names"])
+def test_features_datasets_refuses_are_refused_as_datasets_refuses_them(recorded):
+    schema = _with_metadata(FEATURES.arrow_schema, recorded)
+    with pytest.raises(ValueError) as by_datasets:
+        Features.from_arrow_schema(schema)
+    with pytest.raises(ValueError) as read:
+        file_features(schema)
+    assert str(read.value) == str(by_datasets.value)
+
+
+def test_a_list_of_fixed_length_is_read_as_datasets_reads_it():
+    table = pa.schema([("tags", pa.list_(pa.int64()))])
+    recorded = {"tags": {"feature": {"names": ["X", "Y"], "_type": "ClassLabel"}, "length": 2, "_type": "List"}}
+    schema = _with_metadata(table, recorded)
+    assert file_features(schema) == Features.from_arrow_schema(schema).to_dict()
+
+
 def test_labels_read_back_as_names_and_null_fields_dropped():
     columns = FEATURES.to_dict()
     row = {"id": "d1", "entities": [{"id": "e1", "start": None, "label": 0}], "stance": 1}

@@ -25,6 +25,7 @@ from annotate.scheme.arrow_schemas import config_arrow_schemas
 from annotate.scheme.features import (
     CONFIGS,
     METADATA_VALUE_TYPES,
+    WRITTEN_VALUE_TYPES,
     card_features,
     class_label_names,
     config_features,
@@ -101,6 +102,15 @@ def test_plain_features_are_what_datasets_makes_of_them_byte_for_byte(schema, ve
     assert type_name(plain["documents"]["entities"]) == "list of {id, start, end, text, label}"
     assert type_name(plain["ner"]["ner_tags"]) == "list of ClassLabel(" + ", ".join(ner_tag_names(schema)) + ")"
     assert type_name(plain["documents"]["m_date"]) == "date32"
+    assert _value_types(plain) <= WRITTEN_VALUE_TYPES  # what reading an earlier version takes as written
+
+
+def _value_types(feature) -> set[str]:
+    if isinstance(feature, dict) and feature.get("_type") == "Value":
+        return {feature["dtype"]}
+    if isinstance(feature, dict):
+        return set().union(*(_value_types(sub) for sub in feature.values()))
+    return set()
 
 
 def test_features_survive_the_card_yaml_and_the_parquet_metadata(schema):
